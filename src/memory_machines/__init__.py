@@ -1,0 +1,3 @@
+"""Memory Machines: durable multi-tenant log ingestion with PII redaction."""
+
+__version__ = "0.1.0"

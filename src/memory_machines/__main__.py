@@ -1,0 +1,5 @@
+import sys
+
+from memory_machines.cli import main
+
+sys.exit(main())

@@ -1,0 +1,192 @@
+"""The ASGI application: lifespan, routing, and the one error boundary.
+
+Every request ends in the envelope (or a bare object for /health and /metrics) with an
+``X-Request-Id`` header; every exception becomes a contract error code, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import Awaitable, Callable
+
+from memory_machines import __version__
+from memory_machines.api.errors import retry_after_header, status_for
+from memory_machines.api.handlers import Handlers, Result, new_request_id
+from memory_machines.api.http import Receive, Request, Scope, Send, failure, send_bytes, send_json
+from memory_machines.api.openapi import DOCS_HTML, openapi_spec
+from memory_machines.errors import MemoryMachinesError, MethodNotAllowed, NotFound
+from memory_machines.service import Service
+from memory_machines.settings import Settings
+
+log = logging.getLogger("memory_machines.api")
+Route = Callable[[Request, list[str]], Awaitable[Result]]
+
+
+class App:
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self.handlers = Handlers(service)
+        h = self.handlers
+        self.static: dict[str, dict[str, Route]] = {
+            "/ingest": {"POST": lambda r, _: h.ingest(r)},
+            "/process": {"POST": lambda r, _: self._push(r)},
+            "/health": {"GET": lambda r, _: self._health()},
+            "/ready": {"GET": lambda r, _: h.ready()},
+            "/admin/dead-letters": {"GET": lambda r, _: h.dead_letters(r)},
+        }
+        self.patterns: list[tuple[re.Pattern[str], dict[str, Route]]] = [
+            (re.compile(r"/tenants/([^/]+)/logs"), {"GET": lambda r, p: h.list_logs(r, p[0])}),
+            (
+                re.compile(r"/tenants/([^/]+)/logs/([^/]+)"),
+                {"GET": lambda r, p: h.get_log(r, p[0], p[1])},
+            ),
+            (
+                re.compile(r"/admin/dead-letters/([^/]+)/replay"),
+                {"POST": lambda r, p: h.replay(r, p[0])},
+            ),
+        ]
+        self._depth_task: asyncio.Task[None] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+
+    # -- lifespan ---------------------------------------------------------------------------
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            event = await receive()
+            if event["type"] == "lifespan.startup":
+                try:
+                    await self.service.start()
+                except Exception as exc:
+                    log.exception("startup failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                self._depth_task = asyncio.create_task(self._watch_depth())
+                await send({"type": "lifespan.startup.complete"})
+            elif event["type"] == "lifespan.shutdown":
+                if self._depth_task is not None:
+                    self._depth_task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await self._depth_task
+                await self.service.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _watch_depth(self) -> None:
+        """Backpressure reads a cached depth: counting on every request would cost a query."""
+        while True:
+            try:
+                self.handlers.queue_depth = await self.service.queue.depth()
+            except Exception:
+                log.warning("could not read queue depth")
+            await asyncio.sleep(0.5)
+
+    # -- requests ---------------------------------------------------------------------------
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        request.request_id = new_request_id(request.headers.get("x-request-id"))
+        path = request.path
+        try:
+            if request.method == "GET" and path in ("/metrics", "/docs", "/openapi.json"):
+                await self._special(request, send)
+                return
+            route, params = self._resolve(request)
+            status, payload = await route(request, params)
+            await send_json(send, status, payload, request.request_id)
+            if path == "/ingest":
+                self.service.metrics.requests["accepted" if status == 202 else "rejected"] += 1
+        except MemoryMachinesError as exc:
+            await self._error(request, send, exc)
+        except Exception:
+            log.exception("unexpected error", extra={"correlation_id": request.request_id})
+            await self._error(request, send, MemoryMachinesError("internal error"))
+
+    def _resolve(self, request: Request) -> tuple[Route, list[str]]:
+        methods = self.static.get(request.path)
+        params: list[str] = []
+        if methods is None:
+            for pattern, candidate in self.patterns:
+                match = pattern.fullmatch(request.path)
+                if match:
+                    methods, params = candidate, list(match.groups())
+                    break
+        if methods is None:
+            raise NotFound(f"no route for {request.path}")
+        route = methods.get(request.method)
+        if route is None:
+            raise MethodNotAllowed(f"{request.method} is not allowed on {request.path}")
+        return route, params
+
+    async def _error(self, request: Request, send: Send, exc: MemoryMachinesError) -> None:
+        status = status_for(exc)
+        headers = retry_after_header(exc)
+        if isinstance(exc, MethodNotAllowed):
+            allowed = self._allowed(request.path)
+            headers.append((b"allow", ", ".join(allowed).encode()))
+        if request.path == "/ingest":
+            self.service.metrics.requests[exc.code] += 1
+        log.info(
+            "request rejected",
+            extra={"correlation_id": request.request_id, "code": exc.code, "status": status},
+        )
+        await send_json(send, status, failure(exc.code, exc.message), request.request_id, headers)
+
+    def _allowed(self, path: str) -> list[str]:
+        methods = self.static.get(path)
+        if methods is None:
+            for pattern, candidate in self.patterns:
+                if pattern.fullmatch(path):
+                    methods = candidate
+        return sorted(methods or {})
+
+    async def _special(self, request: Request, send: Send) -> None:
+        rid = request.request_id
+        if request.path == "/openapi.json":
+            await send_json(send, 200, openapi_spec(__version__), rid)
+        elif request.path == "/docs":
+            await send_bytes(send, 200, DOCS_HTML.encode(), b"text/html; charset=utf-8", rid)
+        else:
+            await self._metrics(request, send)
+
+    async def _metrics(self, request: Request, send: Send) -> None:
+        try:
+            depth: int | None = await self.service.queue.depth()
+        except MemoryMachinesError:
+            depth = None
+        accept = request.headers.get("accept", "")
+        metrics = self.service.metrics
+        if "text/plain" in accept or "openmetrics" in accept:
+            body = metrics.to_prometheus(depth).encode()
+            await send_bytes(send, 200, body, b"text/plain; version=0.0.4", request.request_id)
+        else:
+            await send_json(send, 200, metrics.to_json(depth), request.request_id)
+
+    async def _health(self) -> Result:
+        return 200, {"status": "healthy", "service": "memory-machines", "version": __version__}
+
+    async def _push(self, request: Request) -> Result:
+        from memory_machines.gcp.push import handle_push
+
+        body = await request.body(self.service.settings.max_body_bytes)
+        status, payload = await handle_push(
+            body,
+            request.headers,
+            store=self.service.store,
+            processor=self.service.processor,
+            settings=self.service.settings,
+        )
+        return status, payload
+
+
+def create_app(settings: Settings | None = None, *, with_worker: bool = True) -> App:
+    settings = settings or Settings()
+    return App(Service.build(settings, with_worker=with_worker))
+
+
+__all__ = ["App", "create_app"]

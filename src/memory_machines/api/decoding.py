@@ -1,0 +1,64 @@
+"""Turning raw request bytes into text: content types, gzip, charsets, all bounded."""
+
+from __future__ import annotations
+
+import codecs
+import zlib
+
+from memory_machines.errors import InvalidBody, PayloadTooLarge, UnsupportedContentType
+
+JSON = "application/json"
+TEXT = "text/plain"
+NDJSON = "application/x-ndjson"
+_NDJSON_ALIASES = {"application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines"}
+
+
+def media_type(content_type: str | None) -> tuple[str, str | None]:
+    """Return (media type, charset) or raise UNSUPPORTED_CONTENT_TYPE."""
+    if not content_type:
+        raise UnsupportedContentType("Content-Type is required")
+    mime, _, params = content_type.partition(";")
+    mime = mime.strip().lower()
+    if mime in _NDJSON_ALIASES:
+        mime = NDJSON
+    if mime not in (JSON, TEXT, NDJSON):
+        raise UnsupportedContentType(
+            f"Content-Type {mime!r} is not supported; use {JSON}, {TEXT} or {NDJSON}"
+        )
+    charset = None
+    for param in params.split(";"):
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            charset = value.strip().strip('"').lower() or None
+    if charset is not None:
+        try:
+            codecs.lookup(charset)
+        except LookupError as exc:
+            raise UnsupportedContentType(f"charset {charset!r} is not supported") from exc
+    return mime, charset
+
+
+def decompress(body: bytes, content_encoding: str | None, max_bytes: int) -> bytes:
+    """Undo Content-Encoding, refusing output past ``max_bytes`` (a gzip bomb stays small)."""
+    encoding = (content_encoding or "identity").strip().lower()
+    if encoding in ("identity", ""):
+        return body
+    if encoding not in ("gzip", "x-gzip"):
+        raise UnsupportedContentType(f"Content-Encoding {encoding!r} is not supported; use gzip")
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(body, max_bytes + 1)
+    except zlib.error as exc:
+        raise InvalidBody("body is not valid gzip") from exc
+    if len(out) > max_bytes:
+        raise PayloadTooLarge(f"decompressed body is larger than {max_bytes} bytes")
+    if not inflater.eof:
+        raise InvalidBody("gzip body is truncated")
+    return out
+
+
+def decode_text(body: bytes, charset: str | None) -> str:
+    try:
+        return body.decode(charset or "utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidBody(f"body is not valid {charset or 'utf-8'}") from exc

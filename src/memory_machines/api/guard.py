@@ -1,0 +1,78 @@
+"""Who may write where, and how fast: API keys bound to tenants, and per-tenant rate limits."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+
+from memory_machines.errors import Forbidden, RateLimited, Unauthorized
+
+
+def parse_api_keys(spec: str | None) -> dict[str, str]:
+    """``tenant:key,tenant:key`` → {sha256(key): tenant}. Only digests are kept in memory."""
+    keys: dict[str, str] = {}
+    for entry in (spec or "").split(","):
+        tenant, sep, key = entry.strip().partition(":")
+        if sep and tenant and key:
+            keys[hashlib.sha256(key.encode()).hexdigest()] = tenant
+    return keys
+
+
+class KeyGuard:
+    """When enabled, every tenant-scoped request needs ``Authorization: Bearer <key>`` (or
+    ``X-API-Key``) bound to that very tenant; admin endpoints need the admin token."""
+
+    def __init__(self, enabled: bool, api_keys: dict[str, str], admin_token: str | None) -> None:
+        self.enabled = enabled
+        self.api_keys = api_keys
+        self.admin_token = admin_token
+
+    @staticmethod
+    def _presented(headers: dict[str, str]) -> str | None:
+        auth = headers.get("authorization", "")
+        if auth[:7].lower() == "bearer ":
+            return auth[7:].strip()
+        return headers.get("x-api-key")
+
+    def check_tenant(self, headers: dict[str, str], tenant_id: str) -> None:
+        if not self.enabled:
+            return
+        key = self._presented(headers)
+        if not key:
+            raise Unauthorized("an API key is required")
+        tenant = self.api_keys.get(hashlib.sha256(key.encode()).hexdigest())
+        if tenant is None:
+            raise Unauthorized("the API key is not valid")
+        if tenant != tenant_id:
+            raise Forbidden("the API key is not allowed for this tenant")
+
+    def check_admin(self, headers: dict[str, str]) -> None:
+        if not self.enabled and not self.admin_token:
+            return
+        key = self._presented(headers)
+        if not key:
+            raise Unauthorized("the admin token is required")
+        if not self.admin_token or not hmac.compare_digest(key, self.admin_token):
+            raise Forbidden("the admin token is not valid")
+
+
+class TenantRateLimiter:
+    """Token bucket per tenant: ``rate_per_s`` sustained, ``burst`` at once; 0 disables it."""
+
+    def __init__(self, rate_per_s: float, burst: int) -> None:
+        self.rate_per_s = rate_per_s
+        self.burst = float(burst)
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def take(self, tenant_id: str, cost: float = 1.0) -> None:
+        if self.rate_per_s <= 0:
+            return
+        now = time.monotonic()
+        tokens, last = self._buckets.get(tenant_id, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - last) * self.rate_per_s)
+        if tokens < cost:
+            self._buckets[tenant_id] = (tokens, now)
+            wait_s = (cost - tokens) / self.rate_per_s
+            raise RateLimited(f"tenant {tenant_id} is over its rate limit", retry_after_s=wait_s)
+        self._buckets[tenant_id] = (tokens - cost, now)

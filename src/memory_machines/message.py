@@ -1,0 +1,109 @@
+"""The normalized message: one shape for every input format and every queue.
+
+The text travels as UTF-8 bytes; everything else is a string attribute, which is exactly what a
+Pub/Sub message can carry, so no adapter needs its own encoding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from memory_machines.errors import ValidationError
+from memory_machines.ids import validate_id
+
+SCHEMA_VERSION = "1"
+Source = Literal["json_upload", "text_upload"]
+SOURCES: tuple[str, ...] = ("json_upload", "text_upload")
+ATTRIBUTE_NAMES = (
+    "tenant_id",
+    "log_id",
+    "source",
+    "content_hash",
+    "correlation_id",
+    "schema_version",
+    "received_at",
+)
+
+
+def utc_now_iso() -> str:
+    """ISO-8601 UTC with microseconds and a ``Z`` suffix: sortable as text."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def new_log_id() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A log accepted for processing."""
+
+    tenant_id: str
+    log_id: str
+    text: str
+    source: str
+    content_hash: str
+    correlation_id: str
+    received_at: str
+    schema_version: str = SCHEMA_VERSION
+
+    @classmethod
+    def create(
+        cls, *, tenant_id: str, log_id: str, text: str, source: Source, correlation_id: str
+    ) -> Message:
+        return cls(
+            tenant_id=tenant_id,
+            log_id=log_id,
+            text=text,
+            source=source,
+            content_hash=content_hash(text),
+            correlation_id=correlation_id,
+            received_at=utc_now_iso(),
+        )
+
+    def attributes(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in ATTRIBUTE_NAMES}
+
+    def data(self) -> bytes:
+        return self.text.encode("utf-8")
+
+    @classmethod
+    def from_wire(cls, data: bytes, attributes: dict[str, str]) -> Message:
+        """Rebuild a message from bytes + attributes, re-checking everything a producer could forge."""
+        missing = [name for name in ATTRIBUTE_NAMES if name not in attributes]
+        if missing:
+            raise ValidationError(f"missing attributes: {', '.join(missing)}")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValidationError("message data is not valid UTF-8") from exc
+        if attributes["source"] not in SOURCES:
+            raise ValidationError("unknown source")
+        return cls(
+            tenant_id=validate_id("tenant_id", attributes["tenant_id"]),
+            log_id=validate_id("log_id", attributes["log_id"]),
+            text=text,
+            source=attributes["source"],
+            content_hash=attributes["content_hash"] or content_hash(text),
+            correlation_id=attributes["correlation_id"],
+            received_at=attributes["received_at"],
+            schema_version=attributes["schema_version"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One delivery of a message to a worker: the message, which attempt this is, and the
+    adapter's handle (row id, ack id) needed to ack, fail or extend it."""
+
+    message: Message
+    attempt: int
+    handle: str

@@ -1,0 +1,111 @@
+"""Counters, gauges and one latency histogram, rendered as JSON or Prometheus text.
+
+Single-threaded by design: everything that updates it runs on the event loop.
+"""
+
+from __future__ import annotations
+
+import bisect
+import time
+from collections import Counter
+from typing import Any
+
+LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
+
+
+class Histogram:
+    def __init__(self, buckets: tuple[float, ...] = LATENCY_BUCKETS_S) -> None:
+        self.buckets = buckets
+        self.counts = [0] * (len(buckets) + 1)
+        self.total = 0.0
+        self.count = 0
+
+    def observe(self, value: float) -> None:
+        self.counts[bisect.bisect_left(self.buckets, value)] += 1
+        self.total += value
+        self.count += 1
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.started_at = time.time()
+        self.requests: Counter[str] = Counter()  # by outcome: accepted or an error code
+        self.records: Counter[str] = Counter()  # NDJSON lines count one record each
+        self.processed = 0
+        self.duplicates = 0
+        self.retries = 0
+        self.dead_lettered = 0
+        self.in_flight = 0
+        self.processing_latency = Histogram()
+        self.end_to_end_latency = Histogram()
+
+    def to_json(self, queue_depth: int | None) -> dict[str, Any]:
+        accepted = self.requests.get("accepted", 0)
+        return {
+            "uptime_s": round(time.time() - self.started_at, 3),
+            "requests_total": sum(self.requests.values()),
+            "requests_accepted": accepted,
+            "requests_rejected": sum(self.requests.values()) - accepted,
+            "requests_by_outcome": dict(self.requests),
+            "records_accepted": self.records.get("accepted", 0),
+            "records_rejected": self.records.get("rejected", 0),
+            "messages_processed": self.processed,
+            "messages_duplicate": self.duplicates,
+            "messages_retried": self.retries,
+            "messages_dead_lettered": self.dead_lettered,
+            "queue_depth": queue_depth,
+            "in_flight": self.in_flight,
+            "processing_seconds": _histogram_json(self.processing_latency),
+        }
+
+    def to_prometheus(self, queue_depth: int | None) -> str:
+        lines = [
+            "# HELP mm_requests_total Ingest requests by outcome (accepted or error code).",
+            "# TYPE mm_requests_total counter",
+        ]
+        for outcome, n in sorted(self.requests.items()):
+            lines.append(f'mm_requests_total{{outcome="{outcome}"}} {n}')
+        lines += [
+            "# HELP mm_records_total Records (NDJSON lines count one each) by outcome.",
+            "# TYPE mm_records_total counter",
+        ]
+        for outcome, n in sorted(self.records.items()):
+            lines.append(f'mm_records_total{{outcome="{outcome}"}} {n}')
+        for name, value, help_text in (
+            ("mm_messages_processed_total", self.processed, "Messages processed and stored."),
+            ("mm_messages_duplicate_total", self.duplicates, "Redeliveries absorbed as duplicates."),
+            ("mm_messages_retried_total", self.retries, "Failed attempts scheduled for retry."),
+            ("mm_messages_dead_lettered_total", self.dead_lettered, "Messages dead-lettered."),
+        ):
+            lines += [f"# HELP {name} {help_text}", f"# TYPE {name} counter", f"{name} {value}"]
+        lines += [
+            "# HELP mm_in_flight Messages being processed by this process.",
+            "# TYPE mm_in_flight gauge",
+            f"mm_in_flight {self.in_flight}",
+        ]
+        if queue_depth is not None:
+            lines += [
+                "# HELP mm_queue_depth Messages waiting or in flight.",
+                "# TYPE mm_queue_depth gauge",
+                f"mm_queue_depth {queue_depth}",
+            ]
+        lines += _histogram_prometheus(
+            "mm_processing_seconds", "Time from claim to stored document.", self.processing_latency
+        )
+        return "\n".join(lines) + "\n"
+
+
+def _histogram_json(h: Histogram) -> dict[str, Any]:
+    cumulative, buckets = 0, {}
+    for bound, n in zip((*h.buckets, float("inf")), h.counts, strict=True):
+        cumulative += n
+        buckets["+Inf" if bound == float("inf") else str(bound)] = cumulative
+    return {"count": h.count, "sum": round(h.total, 6), "buckets": buckets}
+
+
+def _histogram_prometheus(name: str, help_text: str, h: Histogram) -> list[str]:
+    lines = [f"# HELP {name} {help_text}", f"# TYPE {name} histogram"]
+    for le, cumulative in _histogram_json(h)["buckets"].items():
+        lines.append(f'{name}_bucket{{le="{le}"}} {cumulative}')
+    lines += [f"{name}_sum {round(h.total, 6)}", f"{name}_count {h.count}"]
+    return lines

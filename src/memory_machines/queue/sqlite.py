@@ -1,0 +1,267 @@
+"""SQLite table queue: durable, at-least-once, with leases, attempts and dead letters.
+
+A row is visible when ``available_at <= now``. Claiming a row sets ``available_at`` to the lease
+expiry and counts an attempt, so a worker that dies simply lets the lease run out and the row
+becomes visible again. A failed attempt pushes ``available_at`` out by the backoff delay; the last
+allowed failure moves the row to ``dead_letters`` in the same transaction. ``complete`` stores the
+document and deletes the row in one transaction, so a message is never both acked and unstored.
+
+Every write is committed with fsync (WAL, ``synchronous=FULL``) before its call returns.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import orjson
+
+from memory_machines.errors import QueueUnavailable
+from memory_machines.message import Delivery, Message, utc_now_iso
+from memory_machines.queue.base import DeadLetter, Queue
+from memory_machines.settings import Settings
+from memory_machines.sqlite.database import DatabaseUnavailable, SqliteDatabase
+from memory_machines.sqlite.schema import MESSAGE_COLUMNS
+from memory_machines.store.sqlite import SqliteStore, put_document
+
+if TYPE_CHECKING:
+    from memory_machines.document import Document
+    from memory_machines.store.base import PutResult, Store
+
+T = TypeVar("T")
+_EXPIRED_ERROR = "lease expired: the worker stopped while processing"
+_DEAD_COLUMNS = f"{MESSAGE_COLUMNS}, attempts, last_error, dead_lettered_at, first_enqueued_at, history"
+
+
+def _message(row: Sequence[Any]) -> Message:
+    return Message(
+        tenant_id=row[0],
+        log_id=row[1],
+        source=row[2],
+        content_hash=row[3],
+        correlation_id=row[4],
+        schema_version=row[5],
+        received_at=row[6],
+        text=row[7],
+    )
+
+
+class SqliteQueue(Queue):
+    def __init__(self, db: SqliteDatabase, *, max_attempts: int = 5) -> None:
+        self.db = db
+        self.max_attempts = max_attempts
+
+    @classmethod
+    def from_settings(cls, settings: Settings, store: Store | None = None) -> SqliteQueue:
+        """Share the store's database when it is the same file: one writer, one transaction."""
+        if isinstance(store, SqliteStore) and store.db.path == settings.sqlite_path:
+            db = store.db
+        else:
+            db = SqliteDatabase(settings.sqlite_path)
+        return cls(db, max_attempts=settings.max_attempts)
+
+    async def start(self) -> None:
+        self.db.open()
+
+    async def close(self) -> None:
+        self.db.close()
+
+    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        try:
+            return await self.db.write(fn)
+        except DatabaseUnavailable as exc:
+            raise QueueUnavailable(exc.message) from exc
+
+    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        try:
+            return await self.db.read(fn)
+        except DatabaseUnavailable as exc:
+            raise QueueUnavailable(exc.message) from exc
+
+    async def enqueue(self, messages: Sequence[Message]) -> None:
+        now = time.time()
+        enqueued_at = utc_now_iso()
+        rows = [
+            (
+                m.tenant_id,
+                m.log_id,
+                m.source,
+                m.content_hash,
+                m.correlation_id,
+                m.schema_version,
+                m.received_at,
+                m.text,
+                now,
+                enqueued_at,
+            )
+            for m in messages
+        ]
+
+        def insert(conn: sqlite3.Connection) -> None:
+            conn.executemany(
+                f"INSERT INTO queue_messages ({MESSAGE_COLUMNS}, available_at, enqueued_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?)",
+                rows,
+            )
+
+        await self._write(insert)
+
+    async def claim(self, max_messages: int, lease_s: float, owner: str) -> list[Delivery]:
+        def claim_rows(conn: sqlite3.Connection) -> list[Delivery]:
+            now = time.time()
+            self._dead_letter_expired(conn, now)
+            rows = conn.execute(
+                f"""
+                UPDATE queue_messages
+                SET attempts = attempts + 1, lease_owner = ?, available_at = ?,
+                    history = json_insert(history, '$[#]',
+                        json_object('attempt', attempts + 1, 'at', ?, 'owner', ?))
+                WHERE id IN (
+                    SELECT id FROM queue_messages WHERE available_at <= ?
+                    ORDER BY available_at LIMIT ?)
+                RETURNING {MESSAGE_COLUMNS}, attempts, id
+                """,
+                (owner, now + lease_s, utc_now_iso(), owner, now, max_messages),
+            ).fetchall()
+            return [Delivery(_message(row), row[8], str(row[9])) for row in rows]
+
+        return await self._write(claim_rows)
+
+    def _dead_letter_expired(self, conn: sqlite3.Connection, now: float) -> None:
+        """A message whose last allowed delivery's lease ran out killed its worker each time."""
+        where = "available_at <= ? AND lease_owner IS NOT NULL AND attempts >= ?"
+        args = (now, self.max_attempts)
+        if conn.execute(f"SELECT 1 FROM queue_messages WHERE {where} LIMIT 1", args).fetchone():
+            conn.execute(
+                f"INSERT INTO dead_letters ({_DEAD_COLUMNS}) SELECT {MESSAGE_COLUMNS}, attempts, "
+                f"?, ?, enqueued_at, history FROM queue_messages WHERE {where}",
+                (_EXPIRED_ERROR, utc_now_iso(), *args),
+            )
+            conn.execute(f"DELETE FROM queue_messages WHERE {where}", args)
+
+    async def extend(self, deliveries: Sequence[Delivery], lease_s: float) -> None:
+        if not deliveries:
+            return
+        until = time.time() + lease_s
+        rows = [(until, int(d.handle), d.attempt) for d in deliveries]
+
+        def extend_rows(conn: sqlite3.Connection) -> None:
+            conn.executemany(
+                "UPDATE queue_messages SET available_at = ? WHERE id = ? AND attempts = ?", rows
+            )
+
+        await self._write(extend_rows)
+
+    async def ack(self, delivery: Delivery) -> None:
+        await self._write(lambda conn: _delete(conn, delivery))
+
+    async def complete(self, delivery: Delivery, document: Document, store: Store) -> PutResult:
+        if not (isinstance(store, SqliteStore) and store.db is self.db):
+            return await super().complete(delivery, document, store)
+
+        def store_and_ack(conn: sqlite3.Connection) -> PutResult:
+            result = put_document(conn, document)
+            _delete(conn, delivery)
+            return result
+
+        return await self._write(store_and_ack)
+
+    async def fail(self, delivery: Delivery, error: str, retry_delay_s: float) -> bool:
+        handle, attempt = int(delivery.handle), delivery.attempt
+
+        def record_failure(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute(
+                "UPDATE queue_messages SET lease_owner = NULL, available_at = ?, "
+                "history = json_set(history, '$[#-1].error', ?) WHERE id = ? AND attempts = ?",
+                (time.time() + retry_delay_s, error, handle, attempt),
+            )
+            if cur.rowcount == 0 or attempt < self.max_attempts:
+                return False
+            conn.execute(
+                f"INSERT INTO dead_letters ({_DEAD_COLUMNS}) SELECT {MESSAGE_COLUMNS}, attempts, "
+                "?, ?, enqueued_at, history FROM queue_messages WHERE id = ?",
+                (error, utc_now_iso(), handle),
+            )
+            conn.execute("DELETE FROM queue_messages WHERE id = ?", (handle,))
+            return True
+
+        return await self._write(record_failure)
+
+    async def release(self, deliveries: Sequence[Delivery]) -> None:
+        if not deliveries:
+            return
+        now = time.time()
+        rows = [(now, int(d.handle), d.attempt) for d in deliveries]
+
+        def release_rows(conn: sqlite3.Connection) -> None:
+            conn.executemany(
+                "UPDATE queue_messages SET attempts = attempts - 1, lease_owner = NULL, "
+                "available_at = ?, history = json_set(history, '$[#-1].released', json('true')) "
+                "WHERE id = ? AND attempts = ?",
+                rows,
+            )
+
+        await self._write(release_rows)
+
+    async def depth(self) -> int:
+        def count(conn: sqlite3.Connection) -> int:
+            return int(conn.execute("SELECT count(*) FROM queue_messages").fetchone()[0])
+
+        return await self._read(count)
+
+    async def next_available_in(self) -> float | None:
+        """Seconds until the next message becomes visible (None when the queue is empty)."""
+
+        def query(conn: sqlite3.Connection) -> float | None:
+            row = conn.execute("SELECT min(available_at) FROM queue_messages").fetchone()
+            return None if row[0] is None else max(0.0, float(row[0]) - time.time())
+
+        return await self._read(query)
+
+    async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        def query(conn: sqlite3.Connection) -> list[DeadLetter]:
+            rows = conn.execute(
+                f"SELECT {_DEAD_COLUMNS}, id FROM dead_letters ORDER BY id LIMIT ?", (limit,)
+            ).fetchall()
+            return [
+                DeadLetter(
+                    id=str(row[14]),
+                    message=_message(row),
+                    attempts=row[8],
+                    last_error=row[9],
+                    dead_lettered_at=row[10],
+                    first_enqueued_at=row[11],
+                    history=orjson.loads(row[12]),
+                )
+                for row in rows
+            ]
+
+        return await self._read(query)
+
+    async def replay(self, dead_letter_id: str) -> bool:
+        try:
+            row_id = int(dead_letter_id)
+        except ValueError:
+            return False
+
+        def move_back(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute(
+                f"INSERT INTO queue_messages ({MESSAGE_COLUMNS}, available_at, enqueued_at) "
+                f"SELECT {MESSAGE_COLUMNS}, ?, ? FROM dead_letters WHERE id = ?",
+                (time.time(), utc_now_iso(), row_id),
+            )
+            if cur.rowcount == 0:
+                return False
+            conn.execute("DELETE FROM dead_letters WHERE id = ?", (row_id,))
+            return True
+
+        return await self._write(move_back)
+
+
+def _delete(conn: sqlite3.Connection, delivery: Delivery) -> None:
+    conn.execute(
+        "DELETE FROM queue_messages WHERE id = ? AND attempts = ?",
+        (int(delivery.handle), delivery.attempt),
+    )

@@ -1,0 +1,88 @@
+"""All configuration in one typed object, read from the environment and ``.env``.
+
+Every setting is ``MM_<NAME>`` except the original service's Google Cloud names
+(``GCP_PROJECT_ID``, ``PUBSUB_TOPIC_ID``, ...), which are honoured as they were.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MM_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    # Backends
+    queue: Literal["sqlite", "memory", "pubsub"] = "sqlite"
+    store: Literal["sqlite", "memory", "firestore"] = "sqlite"
+    data_dir: Path = Path("./data")
+
+    # Ingest limits
+    max_text_chars: int = Field(5000, ge=1)
+    max_body_bytes: int = Field(10 * 1024 * 1024, ge=1)
+    max_batch_lines: int = Field(10_000, ge=1)
+    queue_max_depth: int = Field(1_000_000, ge=1)
+    tenant_rate_limit_per_s: float = Field(0.0, ge=0)  # 0 = unlimited
+    tenant_rate_burst: int = Field(1000, ge=1)
+    auth_enabled: bool = False
+    api_keys: str | None = None  # "tenant:key,tenant:key"; only digests are kept in memory
+    admin_token: str | None = None
+
+    # Processing
+    work_seconds_per_char: float = Field(0.05, ge=0)
+    worker_concurrency: int = Field(1000, ge=1)
+    lease_seconds: float = Field(30.0, gt=0)
+    max_attempts: int = Field(5, ge=1)
+    retry_backoff_base_seconds: float = Field(1.0, ge=0)
+    retry_backoff_max_seconds: float = Field(60.0, ge=0)
+    poll_interval_seconds: float = Field(0.05, gt=0)
+    shutdown_grace_seconds: float = Field(25.0, ge=0)
+    redaction_typed_markers: bool = False
+    redaction_kinds: str | None = None  # comma-separated; None = all kinds
+
+    # Chaos (off by default)
+    chaos_fail_marker: str | None = None
+    chaos_crash_rate: float = Field(0.0, ge=0, le=1)
+
+    # Logging
+    log_level: str = "INFO"
+
+    # Google Cloud (original names kept)
+    gcp_project_id: str = Field(
+        "local-project", validation_alias=AliasChoices("GCP_PROJECT_ID", "MM_GCP_PROJECT_ID")
+    )
+    pubsub_topic_id: str = Field(
+        "log-ingestion", validation_alias=AliasChoices("PUBSUB_TOPIC_ID", "MM_PUBSUB_TOPIC_ID")
+    )
+    pubsub_subscription_id: str = Field(
+        "log-processing-sub",
+        validation_alias=AliasChoices("PUBSUB_SUBSCRIPTION_ID", "MM_PUBSUB_SUBSCRIPTION_ID"),
+    )
+    pubsub_dead_letter_topic_id: str = Field(
+        "log-ingestion-dlq",
+        validation_alias=AliasChoices("PUBSUB_DEAD_LETTER_TOPIC_ID", "MM_PUBSUB_DEAD_LETTER_TOPIC_ID"),
+    )
+    pubsub_dead_letter_subscription_id: str = Field(
+        "log-ingestion-dlq-sub",
+        validation_alias=AliasChoices(
+            "PUBSUB_DEAD_LETTER_SUBSCRIPTION_ID", "MM_PUBSUB_DEAD_LETTER_SUBSCRIPTION_ID"
+        ),
+    )
+    pubsub_publish_timeout_seconds: float = Field(10.0, gt=0)
+    push_auth_audience: str | None = None
+    push_auth_service_account: str | None = None
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "memory-machines.db"
+
+    def enabled_redaction_kinds(self) -> list[str] | None:
+        if not self.redaction_kinds:
+            return None
+        return [kind.strip() for kind in self.redaction_kinds.split(",") if kind.strip()]

@@ -1,0 +1,194 @@
+"""One SQLite file, one writer thread with group commit, a small pool of readers.
+
+Durability: WAL with ``synchronous=FULL`` fsyncs the log on every commit. To make that affordable,
+every write is a function submitted to a single writer thread, which runs all the writes waiting at
+that moment in one transaction (each under its own savepoint, so one failing write does not sink
+the others), commits once, and only then resolves each caller's future. Under load, one fsync
+covers hundreds of requests; an idle system still commits each write at once.
+
+Several processes may share the file (API and worker apart): SQLite's locking and a busy timeout
+serialize their writers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from memory_machines.errors import TransientError
+from memory_machines.sqlite.schema import SCHEMA
+
+T = TypeVar("T")
+WriteFn = Callable[[sqlite3.Connection], Any]
+log = logging.getLogger(__name__)
+
+_MAX_BATCH = 2048
+_BUSY_TIMEOUT_MS = 30_000
+
+
+class DatabaseUnavailable(TransientError):
+    """The SQLite file could not be written or read."""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+class _Pending:
+    __slots__ = ("error", "fn", "future", "loop", "result")
+
+    def __init__(self, fn: WriteFn, future: asyncio.Future[Any], loop: asyncio.AbstractEventLoop):
+        self.fn = fn
+        self.future = future
+        self.loop = loop
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+
+class SqliteDatabase:
+    """Shared by the SQLite queue and store of one process; ``open`` is idempotent."""
+
+    def __init__(self, path: Path, *, readers: int = 2) -> None:
+        self.path = Path(path)
+        self._readers = readers
+        self._writes: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._reader_pool: ThreadPoolExecutor | None = None
+        self._local = threading.local()
+        self._reader_conns: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._users = 0
+        self.commits = 0
+        self.committed_writes = 0
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def open(self) -> None:
+        with self._lock:
+            self._users += 1
+            if self._writer is not None:
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = connect(self.path)
+            conn.executescript(SCHEMA)
+            self._writer = threading.Thread(
+                target=self._write_loop, args=(conn,), name="sqlite-writer", daemon=True
+            )
+            self._writer.start()
+            self._reader_pool = ThreadPoolExecutor(self._readers, thread_name_prefix="sqlite-reader")
+
+    def close(self) -> None:
+        with self._lock:
+            self._users -= 1
+            if self._users > 0 or self._writer is None:
+                return
+            self._writes.put(None)
+            self._writer.join(timeout=30)
+            self._writer = None
+            if self._reader_pool is not None:
+                self._reader_pool.shutdown(wait=True)
+                self._reader_pool = None
+            for conn in self._reader_conns:
+                conn.close()
+            self._reader_conns.clear()
+
+    # -- writes ----------------------------------------------------------------------------
+    async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` in the next group commit; return its result once durably committed."""
+        if self._writer is None:
+            raise DatabaseUnavailable("database is closed")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._writes.put(_Pending(fn, future, loop))
+        return await future
+
+    def _write_loop(self, conn: sqlite3.Connection) -> None:
+        stopping = False
+        while not stopping:
+            first = self._writes.get()
+            if first is None:
+                break
+            batch = [first]
+            while len(batch) < _MAX_BATCH:
+                try:
+                    item = self._writes.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stopping = True
+                    break
+                batch.append(item)
+            self._commit(conn, batch)
+        conn.close()
+
+    def _commit(self, conn: sqlite3.Connection, batch: list[_Pending]) -> None:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for pending in batch:
+                conn.execute("SAVEPOINT w")
+                try:
+                    pending.result = pending.fn(conn)
+                except Exception as exc:
+                    conn.execute("ROLLBACK TO w")
+                    pending.error = exc
+                conn.execute("RELEASE w")
+            conn.execute("COMMIT")
+            self.commits += 1
+            self.committed_writes += len(batch)
+        except sqlite3.Error as exc:
+            log.error("sqlite commit failed", extra={"error": str(exc)})
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            failure = DatabaseUnavailable(f"database write failed: {exc}")
+            for pending in batch:
+                pending.error = failure
+        # Resolve futures per event loop, in one hop per loop rather than one per write.
+        by_loop: dict[asyncio.AbstractEventLoop, list[_Pending]] = {}
+        for pending in batch:
+            by_loop.setdefault(pending.loop, []).append(pending)
+        for loop, items in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_resolve, items)
+            except RuntimeError:  # the loop is closed: nobody is waiting any more
+                pass
+
+    # -- reads -----------------------------------------------------------------------------
+    async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` on a reader connection in a thread; WAL lets reads run beside the writer."""
+        if self._reader_pool is None:
+            raise DatabaseUnavailable("database is closed")
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._reader_pool, self._read, fn)
+        except sqlite3.Error as exc:
+            raise DatabaseUnavailable(f"database read failed: {exc}") from exc
+
+    def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path)
+            self._local.conn = conn
+            with self._lock:
+                self._reader_conns.append(conn)
+        return fn(conn)
+
+
+def _resolve(items: list[_Pending]) -> None:
+    for pending in items:
+        if pending.future.done():
+            continue
+        if pending.error is not None:
+            pending.future.set_exception(pending.error)
+        else:
+            pending.future.set_result(pending.result)
