@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     pubsub_publish_timeout_seconds: float = Field(10.0, gt=0)
     push_auth_audience: str | None = None
     push_auth_service_account: str | None = None
+    pubsub_ack_deadline_seconds: int = Field(600, ge=10, le=600)
+    pubsub_max_lease_seconds: float = Field(3600.0, gt=0)
+    firestore_database: str = "(default)"
+    firestore_timeout_seconds: float = Field(10.0, gt=0)
 
     @property
     def sqlite_path(self) -> Path:

@@ -227,7 +227,7 @@ class SqliteQueue(Queue):
             ).fetchall()
             return [
                 DeadLetter(
-                    id=str(row[14]),
+                    id=str(row[13]),
                     message=_message(row),
                     attempts=row[8],
                     last_error=row[9],

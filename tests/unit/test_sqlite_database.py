@@ -1,0 +1,82 @@
+"""The embedded database: durable on return, group commit, one bad write sinks no other."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from memory_machines.queue.sqlite import SqliteQueue
+from memory_machines.sqlite.database import SqliteDatabase
+from tests.factories import make_message
+
+
+async def test_settings_make_every_commit_fsync_the_write_ahead_log(tmp_path: Path) -> None:
+    db = SqliteDatabase(tmp_path / "mm.db")
+    db.open()
+    try:
+        mode, sync = await db.write(
+            lambda c: (c.execute("PRAGMA journal_mode").fetchone()[0], c.execute("PRAGMA synchronous").fetchone()[0])
+        )
+        assert (mode, sync) == ("wal", 2)  # 2 = FULL
+    finally:
+        db.close()
+
+
+async def test_concurrent_writes_share_commits(tmp_path: Path) -> None:
+    db = SqliteDatabase(tmp_path / "mm.db")
+    queue = SqliteQueue(db)
+    await queue.start()
+    try:
+        await asyncio.gather(*(queue.enqueue([make_message()]) for _ in range(500)))
+        assert await queue.depth() == 500
+        assert db.committed_writes >= 500
+        assert db.commits < 500, "500 concurrent writes should need fewer than 500 commits"
+    finally:
+        await queue.close()
+
+
+async def test_a_failing_write_does_not_sink_the_others_in_its_batch(tmp_path: Path) -> None:
+    db = SqliteDatabase(tmp_path / "mm.db")
+    db.open()
+    try:
+        await db.write(lambda c: c.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)"))
+
+        results = await asyncio.gather(
+            db.write(lambda c: c.execute("INSERT INTO t VALUES (1)")),
+            db.write(lambda c: c.execute("INSERT INTO t VALUES (1)")),  # duplicate key
+            db.write(lambda c: c.execute("INSERT INTO t VALUES (2)")),
+            return_exceptions=True,
+        )
+        assert sum(isinstance(r, sqlite3.IntegrityError) for r in results) == 1
+        count = await db.read(lambda c: c.execute("SELECT count(*) FROM t").fetchone()[0])
+        assert count == 2
+    finally:
+        db.close()
+
+
+async def test_committed_messages_survive_reopening_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "mm.db"
+    first = SqliteQueue(SqliteDatabase(path))
+    await first.start()
+    await first.enqueue([make_message(text=f"m{i}") for i in range(10)])
+    await first.close()
+
+    second = SqliteQueue(SqliteDatabase(path))
+    await second.start()
+    try:
+        assert await second.depth() == 10
+    finally:
+        await second.close()
+
+
+async def test_a_closed_database_refuses_writes(tmp_path: Path) -> None:
+    from memory_machines.errors import QueueUnavailable
+
+    queue = SqliteQueue(SqliteDatabase(tmp_path / "mm.db"))
+    await queue.start()
+    await queue.close()
+    with pytest.raises(QueueUnavailable):
+        await queue.enqueue([make_message()])
