@@ -41,5 +41,7 @@ bench: $(STAMP)
 bench-redaction: $(STAMP)
 	$(BIN)/memory-machines bench-redaction
 
+include deploy/cloudrun.mk
+
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
