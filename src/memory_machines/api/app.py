@@ -23,6 +23,8 @@ from memory_machines.settings import Settings
 
 log = logging.getLogger("memory_machines.api")
 Route = Callable[[Request, list[str]], Awaitable[Result]]
+# GET-only paths answered outside the route table (their bodies are not the envelope).
+SPECIAL_PATHS = ("/metrics", "/docs", "/openapi.json")
 
 
 class App:
@@ -93,14 +95,16 @@ class App:
         request.request_id = new_request_id(request.headers.get("x-request-id"))
         path = request.path
         try:
-            if request.method == "GET" and path in ("/metrics", "/docs", "/openapi.json"):
+            if request.method == "GET" and path in SPECIAL_PATHS:
                 await self._special(request, send)
                 return
             route, params = self._resolve(request)
             status, payload = await route(request, params)
             await send_json(send, status, payload, request.request_id)
             if path == "/ingest":
-                self.service.metrics.requests["accepted" if status == 202 else "rejected"] += 1
+                # Outcomes are "accepted" or an error code (an all-rejected batch is answered here).
+                outcome = "accepted" if status == 202 else payload["error"]["code"]
+                self.service.metrics.requests[outcome] += 1
         except MemoryMachinesError as exc:
             await self._error(request, send, exc)
         except Exception:
@@ -116,6 +120,8 @@ class App:
                 if match:
                     methods, params = candidate, list(match.groups())
                     break
+        if methods is None and request.path in SPECIAL_PATHS:
+            raise MethodNotAllowed(f"{request.method} is not allowed on {request.path}")
         if methods is None:
             raise NotFound(f"no route for {request.path}")
         route = methods.get(request.method)
@@ -138,6 +144,8 @@ class App:
         await send_json(send, status, failure(exc.code, exc.message), request.request_id, headers)
 
     def _allowed(self, path: str) -> list[str]:
+        if path in SPECIAL_PATHS:
+            return ["GET"]
         methods = self.static.get(path)
         if methods is None:
             for pattern, candidate in self.patterns:

@@ -10,7 +10,12 @@ from memory_machines.errors import InvalidBody, PayloadTooLarge, UnsupportedCont
 JSON = "application/json"
 TEXT = "text/plain"
 NDJSON = "application/x-ndjson"
-_NDJSON_ALIASES = {"application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines"}
+_NDJSON_ALIASES = {
+    "application/x-ndjson",
+    "application/ndjson",
+    "application/jsonl",
+    "application/x-jsonlines",
+}
 
 
 def media_type(content_type: str | None) -> tuple[str, str | None]:
@@ -33,7 +38,7 @@ def media_type(content_type: str | None) -> tuple[str, str | None]:
     if charset is not None:
         try:
             codecs.lookup(charset)
-        except LookupError as exc:
+        except (LookupError, ValueError) as exc:  # ValueError: an embedded NUL
             raise UnsupportedContentType(f"charset {charset!r} is not supported") from exc
     return mime, charset
 
@@ -59,6 +64,11 @@ def decompress(body: bytes, content_encoding: str | None, max_bytes: int) -> byt
 
 def decode_text(body: bytes, charset: str | None) -> str:
     try:
-        return body.decode(charset or "utf-8")
-    except UnicodeDecodeError as exc:
+        text = body.decode(charset or "utf-8")
+        if charset not in (None, "utf-8", "utf8"):
+            text.encode("utf-8")  # utf-7, unicode_escape, ... can yield lone surrogates
+    except UnicodeError as exc:  # also the bare UnicodeError some codecs (idna) raise
         raise InvalidBody(f"body is not valid {charset or 'utf-8'}") from exc
+    except LookupError as exc:  # a bytes-to-bytes codec such as base64 or rot13
+        raise UnsupportedContentType(f"charset {charset!r} is not a text encoding") from exc
+    return text

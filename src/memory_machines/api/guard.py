@@ -64,10 +64,12 @@ class TenantRateLimiter:
         self.rate_per_s = rate_per_s
         self.burst = float(burst)
         self._buckets: dict[str, tuple[float, float]] = {}
+        self.max_tenants = 100_000
 
     def take(self, tenant_id: str, cost: float = 1.0) -> None:
         if self.rate_per_s <= 0:
             return
+        cost = min(cost, self.burst)  # a batch larger than the burst could never pass otherwise
         now = time.monotonic()
         tokens, last = self._buckets.get(tenant_id, (self.burst, now))
         tokens = min(self.burst, tokens + (now - last) * self.rate_per_s)
@@ -76,3 +78,15 @@ class TenantRateLimiter:
             wait_s = (cost - tokens) / self.rate_per_s
             raise RateLimited(f"tenant {tenant_id} is over its rate limit", retry_after_s=wait_s)
         self._buckets[tenant_id] = (tokens - cost, now)
+        if len(self._buckets) > self.max_tenants:
+            self._forget_idle(now)
+
+    def _forget_idle(self, now: float) -> None:
+        """Drop buckets that have refilled completely: they hold no state worth keeping, and an
+        unauthenticated client inventing tenant ids must not grow memory without bound."""
+        full_after_s = self.burst / self.rate_per_s
+        self._buckets = {
+            tenant: (tokens, last)
+            for tenant, (tokens, last) in self._buckets.items()
+            if now - last < full_after_s
+        }

@@ -9,7 +9,7 @@ from memory_machines.api import decoding
 from memory_machines.api.guard import KeyGuard, TenantRateLimiter, parse_api_keys
 from memory_machines.api.http import Request, ok
 from memory_machines.api.ingest import Limits, parse_json, parse_ndjson, parse_text
-from memory_machines.errors import NotFound, Overloaded, ValidationError
+from memory_machines.errors import NotFound, Overloaded, TransientError, ValidationError
 from memory_machines.ids import validate_id
 from memory_machines.message import Message
 from memory_machines.service import Service
@@ -38,7 +38,9 @@ class Handlers:
     async def ingest(self, request: Request) -> Result:
         mime, charset = decoding.media_type(request.headers.get("content-type"))
         raw = await request.body(self.max_body_bytes)
-        body = decoding.decompress(raw, request.headers.get("content-encoding"), self.max_body_bytes)
+        body = decoding.decompress(
+            raw, request.headers.get("content-encoding"), self.max_body_bytes
+        )
         if charset not in (None, "utf-8", "utf8") and mime != decoding.TEXT:
             body = decoding.decode_text(body, charset).encode("utf-8")
         cid = request.request_id
@@ -71,13 +73,21 @@ class Handlers:
         await self._enqueue(request, [message])
         self.service.metrics.records["accepted"] += 1
         return 202, ok(
-            {"status": "accepted", "log_id": message.log_id, "correlation_id": message.correlation_id}
+            {
+                "status": "accepted",
+                "log_id": message.log_id,
+                "correlation_id": message.correlation_id,
+            }
         )
 
     async def _enqueue(self, request: Request, messages: list[Message]) -> None:
-        for tenant_id in {m.tenant_id for m in messages}:
+        per_tenant: dict[str, int] = {}
+        for m in messages:
+            per_tenant[m.tenant_id] = per_tenant.get(m.tenant_id, 0) + 1
+        for tenant_id in per_tenant:  # every key is checked before any tokens are spent
             self.guard.check_tenant(request.headers, tenant_id)
-            self.rate_limiter.take(tenant_id, sum(1 for m in messages if m.tenant_id == tenant_id))
+        for tenant_id, count in per_tenant.items():
+            self.rate_limiter.take(tenant_id, count)
         if self.queue_depth + len(messages) > self.service.settings.queue_max_depth:
             raise Overloaded("the queue is over its depth limit", retry_after_s=5)
         await self.service.queue.enqueue(messages)
@@ -91,10 +101,12 @@ class Handlers:
         self.guard.check_tenant(request.headers, tenant_id)
         query = request.query()
         limit_raw = query.get("limit", str(DEFAULT_PAGE_SIZE))
-        if not limit_raw.isdigit():
+        if not (limit_raw.isascii() and limit_raw.isdigit()):  # not '²' nor other digits
             raise ValidationError("limit must be a positive integer")
         page = await self.service.store.list(tenant_id, int(limit_raw), query.get("cursor") or None)
-        return 200, ok({"items": [d.to_dict() for d in page.items], "next_cursor": page.next_cursor})
+        return 200, ok(
+            {"items": [d.to_dict() for d in page.items], "next_cursor": page.next_cursor}
+        )
 
     async def get_log(self, request: Request, tenant_id: str, log_id: str) -> Result:
         validate_id("tenant_id", tenant_id)
@@ -109,7 +121,7 @@ class Handlers:
     async def dead_letters(self, request: Request) -> Result:
         self.guard.check_admin(request.headers)
         limit_raw = request.query().get("limit", "100")
-        if not limit_raw.isdigit() or not 1 <= int(limit_raw) <= 1000:
+        if not (limit_raw.isascii() and limit_raw.isdigit()) or not 1 <= int(limit_raw) <= 1000:
             raise ValidationError("limit must be between 1 and 1000")
         entries = await self.service.queue.dead_letters(int(limit_raw))
         return 200, ok({"items": [entry.to_dict() for entry in entries]})
@@ -131,8 +143,9 @@ class Handlers:
             except Exception as exc:
                 problems.append(f"{name}: {exc}")
         if problems:
-            return 503, {"status": "not_ready", "problems": problems}
-        return 200, {"status": "ready"}
+            # Only /health and /metrics are bare objects: this is SERVICE_UNAVAILABLE + Retry-After.
+            raise TransientError(f"not ready: {'; '.join(problems)}")
+        return 200, ok({"status": "ready"})
 
 
 def new_request_id(header: str | None) -> str:

@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 
 import orjson
 
-from memory_machines.errors import PayloadTooLarge
+from memory_machines.errors import InvalidBody, PayloadTooLarge
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -41,14 +41,15 @@ class Request:
     async def body(self, max_bytes: int) -> bytes:
         """Read the body, refusing as soon as it passes ``max_bytes`` (never buffer a flood)."""
         declared = self.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        if declared and declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
             raise PayloadTooLarge(f"body is larger than {max_bytes} bytes")
         chunks: list[bytes] = []
         size = 0
         while True:
             event = await self.receive()
             if event["type"] == "http.disconnect":
-                break
+                # The client left mid-upload: a truncated body must never pass for the whole one.
+                raise InvalidBody("the client disconnected before the body was complete")
             chunk = event.get("body", b"")
             if chunk:
                 size += len(chunk)
@@ -86,7 +87,9 @@ async def send_json(
     request_id: str,
     extra_headers: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
-    await send_bytes(send, status, orjson.dumps(payload), b"application/json", request_id, extra_headers)
+    await send_bytes(
+        send, status, orjson.dumps(payload), b"application/json", request_id, extra_headers
+    )
 
 
 def ok(data: Any) -> dict[str, Any]:

@@ -69,7 +69,9 @@ def parse_json(body: bytes, correlation_id: str, limits: Limits) -> Message:
     return record_to_message(load_json(body), correlation_id, limits)
 
 
-def parse_text(text: str, tenant_header: str | None, correlation_id: str, limits: Limits) -> Message:
+def parse_text(
+    text: str, tenant_header: str | None, correlation_id: str, limits: Limits
+) -> Message:
     if tenant_header is None:
         raise ValidationError("X-Tenant-ID header is required for text/plain")
     tenant_id = validate_id("tenant_id", tenant_header)
@@ -109,7 +111,11 @@ def parse_ndjson(body: bytes, correlation_id: str, limits: Limits) -> Batch:
             message = record_to_message(load_json(line, "line"), correlation_id, limits)
         except MemoryMachinesError as exc:
             batch.items.append(
-                {"line": number, "status": "rejected", "error": {"code": exc.code, "message": exc.message}}
+                {
+                    "line": number,
+                    "status": "rejected",
+                    "error": {"code": exc.code, "message": exc.message},
+                }
             )
             continue
         batch.messages.append(message)

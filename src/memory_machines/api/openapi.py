@@ -68,7 +68,10 @@ def openapi_spec(version: str) -> dict[str, Any]:
                         "data": {"type": ["object", "null"]},
                         "error": {
                             "type": ["object", "null"],
-                            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                            "properties": {
+                                "code": {"type": "string"},
+                                "message": {"type": "string"},
+                            },
                         },
                     },
                 },
@@ -105,7 +108,11 @@ def openapi_spec(version: str) -> dict[str, Any]:
                     "summary": "A tenant's processed logs, newest first",
                     "parameters": [
                         _tenant_param(),
-                        {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 1000}},
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {"type": "integer", "maximum": 1000},
+                        },
                         {"name": "cursor", "in": "query", "schema": {"type": "string"}},
                     ],
                     "responses": _responses(200, 400, 401, 403),
@@ -132,15 +139,22 @@ def openapi_spec(version: str) -> dict[str, Any]:
             "/admin/dead-letters/{id}/replay": {
                 "post": {
                     "summary": "Re-queue a dead letter with its attempts reset",
-                    "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
                     "responses": _responses(200, 401, 403, 404),
                 }
             },
-            "/health": {"get": {"summary": "Liveness", "responses": {"200": {"description": "OK"}}}},
+            "/health": {
+                "get": {"summary": "Liveness", "responses": {"200": {"description": "OK"}}}
+            },
             "/ready": {
                 "get": {
                     "summary": "Readiness: queue and store reachable",
-                    "responses": {"200": {"description": "ready"}, "503": {"description": "not ready"}},
+                    "responses": {
+                        "200": {"description": "ready"},
+                        "503": {"description": "not ready"},
+                    },
                 }
             },
             "/metrics": {
