@@ -15,6 +15,17 @@ from typing import Any
 import httpx
 
 
+def settings_env(settings: dict[str, Any]) -> dict[str, str]:
+    """``work_seconds_per_char=0`` → ``MM_WORK_SECONDS_PER_CHAR=0``; Google names stay as they are."""
+    env = {}
+    for key, value in settings.items():
+        name = key.upper()
+        if not name.startswith(("MM_", "GCP_", "PUBSUB_", "FIRESTORE_")):
+            name = f"MM_{name}"
+        env[name] = str(value)
+    return env
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -30,7 +41,7 @@ class ServerProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "MM_DATA_DIR": str(data_dir), "MM_LOG_LEVEL": "INFO"}
-        self.env.update({key.upper(): str(value) for key, value in env.items()})
+        self.env.update(settings_env(env))
         self.log_path = data_dir / f"{command}-{self.port}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -44,7 +55,11 @@ class ServerProcess:
                 args, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
         if self.command in ("serve", "api"):
-            wait_for(lambda: self._healthy(), timeout_s, f"{self.command} did not become healthy:\n{self.logs()}")
+            wait_for(
+                lambda: self._healthy(),
+                timeout_s,
+                f"{self.command} did not become healthy:\n{self.logs()}",
+            )
         return self
 
     def _healthy(self) -> bool:
@@ -77,7 +92,12 @@ class ServerProcess:
         self.kill()
 
 
-def wait_for(condition: Callable[[], bool], timeout_s: float, message: str = "timed out", interval_s: float = 0.1) -> None:
+def wait_for(
+    condition: Callable[[], bool],
+    timeout_s: float,
+    message: str = "timed out",
+    interval_s: float = 0.1,
+) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if condition():
@@ -88,7 +108,7 @@ def wait_for(condition: Callable[[], bool], timeout_s: float, message: str = "ti
 
 def run_cli(data_dir: Path, *args: str, **env: Any) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "MM_DATA_DIR": str(data_dir)}
-    full_env.update({key.upper(): str(value) for key, value in env.items()})
+    full_env.update(settings_env(env))
     return subprocess.run(
         [sys.executable, "-m", "memory_machines", *args],
         env=full_env,

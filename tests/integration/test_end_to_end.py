@@ -21,16 +21,27 @@ def _post_mix(client: httpx.Client) -> dict[tuple[str, str], str]:
         assert r.status_code == 202, r.text
         expected[(tenant, "shared-id")] = text
 
-        r = client.post("/ingest", content=f"plain text for {tenant}", headers={"Content-Type": "text/plain", "X-Tenant-ID": tenant})
+        r = client.post(
+            "/ingest",
+            content=f"plain text for {tenant}",
+            headers={"Content-Type": "text/plain", "X-Tenant-ID": tenant},
+        )
         assert r.status_code == 202, r.text
         expected[(tenant, r.json()["data"]["log_id"])] = f"plain text for {tenant}"
 
-        lines = [{"tenant_id": tenant, "log_id": f"batch-{i}", "text": f"batch line {i} SSN 123-45-6789"} for i in range(20)]
+        lines = [
+            {"tenant_id": tenant, "log_id": f"batch-{i}", "text": f"batch line {i} SSN 123-45-6789"}
+            for i in range(20)
+        ]
         body = gzip.compress(b"\n".join(orjson.dumps(line) for line in lines))
         r = client.post(
             "/ingest",
             content=body,
-            headers={"Content-Type": "application/x-ndjson", "Content-Encoding": "gzip", "X-Request-Id": f"batch-{tenant}"},
+            headers={
+                "Content-Type": "application/x-ndjson",
+                "Content-Encoding": "gzip",
+                "X-Request-Id": f"batch-{tenant}",
+            },
         )
         assert r.status_code == 202, r.text
         assert r.json()["data"]["accepted"] == 20
@@ -53,7 +64,14 @@ def _check_documents(client: httpx.Client, expected: dict[tuple[str, str], str])
         assert "123-45-6789" not in doc["modified_data"]
         assert "ops@example.com" not in doc["modified_data"]
         assert "[REDACTED" in doc["modified_data"] or "plain text" in text
-        for field in ("source", "processed_at", "content_hash", "correlation_id", "received_at", "redactions"):
+        for field in (
+            "source",
+            "processed_at",
+            "content_hash",
+            "correlation_id",
+            "received_at",
+            "redactions",
+        ):
             assert field in doc
         if log_id.startswith("batch-"):
             assert doc["correlation_id"] == f"batch-{tenant}"
@@ -67,7 +85,10 @@ def _check_documents(client: httpx.Client, expected: dict[tuple[str, str], str])
 
 
 def test_mixed_formats_for_several_tenants_are_stored_redacted_and_isolated(tmp_path: Path) -> None:
-    with ServerProcess(tmp_path, work_seconds_per_char=0.001) as server, httpx.Client(base_url=server.url, timeout=10) as client:
+    with (
+        ServerProcess(tmp_path, work_seconds_per_char=0.001) as server,
+        httpx.Client(base_url=server.url, timeout=10) as client,
+    ):
         expected = _post_mix(client)
         _check_documents(client, expected)
         assert client.get("/tenants/delta/logs").json()["data"]["items"] == []
@@ -83,21 +104,35 @@ def test_api_and_worker_as_separate_processes_share_the_embedded_database(tmp_pa
             _check_documents(client, expected)
         finally:
             assert worker.terminate() == 0
+            assert '"msg":"stopped"' in worker.logs()
 
 
 def test_reposting_stored_content_is_a_duplicate_that_keeps_the_document(tmp_path: Path) -> None:
-    with ServerProcess(tmp_path, work_seconds_per_char=0) as server, httpx.Client(base_url=server.url, timeout=10) as client:
+    with (
+        ServerProcess(tmp_path, work_seconds_per_char=0) as server,
+        httpx.Client(base_url=server.url, timeout=10) as client,
+    ):
         record = {"tenant_id": "acme", "log_id": "dup", "text": "same text"}
         client.post("/ingest", json=record, headers={"X-Request-Id": "first"})
         wait_for(lambda: client.get("/tenants/acme/logs/dup").status_code == 200, 30)
 
-        assert client.post("/ingest", json=record, headers={"X-Request-Id": "second"}).status_code == 202
+        assert (
+            client.post("/ingest", json=record, headers={"X-Request-Id": "second"}).status_code
+            == 202
+        )
         wait_for(lambda: client.get("/metrics").json()["messages_duplicate"] == 1, 30)
         assert client.get("/tenants/acme/logs/dup").json()["data"]["correlation_id"] == "first"
 
 
 def test_cli_help_lists_every_command(tmp_path: Path) -> None:
-    for args in (["--help"], ["serve", "--help"], ["api", "--help"], ["worker", "--help"], ["dlq", "list", "--help"], ["dlq", "replay", "--help"]):
+    for args in (
+        ["--help"],
+        ["serve", "--help"],
+        ["api", "--help"],
+        ["worker", "--help"],
+        ["dlq", "list", "--help"],
+        ["dlq", "replay", "--help"],
+    ):
         result = run_cli(tmp_path, *args)
         assert result.returncode == 0, result.stderr
         assert "usage" in result.stdout.lower()

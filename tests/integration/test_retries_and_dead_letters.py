@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 from pathlib import Path
 
@@ -15,7 +16,9 @@ def _at(entry: dict[str, str]) -> float:
     return datetime.fromisoformat(entry["at"].replace("Z", "+00:00")).timestamp()
 
 
-def test_failing_message_is_retried_with_backoff_dead_lettered_and_replayable(tmp_path: Path) -> None:
+def test_failing_message_is_retried_with_backoff_dead_lettered_and_replayable(
+    tmp_path: Path,
+) -> None:
     chaos = {
         "chaos_fail_marker": "BOOM",
         "max_attempts": 5,
@@ -23,8 +26,13 @@ def test_failing_message_is_retried_with_backoff_dead_lettered_and_replayable(tm
         "retry_backoff_max_seconds": 10,
         "work_seconds_per_char": 0,
     }
-    with ServerProcess(tmp_path, **chaos) as server, httpx.Client(base_url=server.url, timeout=10) as client:
-        client.post("/ingest", json={"tenant_id": "acme", "log_id": "poison", "text": "this will BOOM"})
+    with (
+        ServerProcess(tmp_path, **chaos) as server,
+        httpx.Client(base_url=server.url, timeout=10) as client,
+    ):
+        client.post(
+            "/ingest", json={"tenant_id": "acme", "log_id": "poison", "text": "this will BOOM"}
+        )
         client.post("/ingest", json={"tenant_id": "acme", "log_id": "fine", "text": "this is fine"})
 
         wait_for(lambda: len(client.get("/admin/dead-letters").json()["data"]["items"]) == 1, 60)
@@ -33,8 +41,8 @@ def test_failing_message_is_retried_with_backoff_dead_lettered_and_replayable(tm
         assert "chaos fail marker" in entry["last_error"]
         times = [_at(h) for h in entry["history"]]
         assert len(times) == 5
-        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-        assert all(later >= earlier * 0.9 for earlier, later in zip(gaps, gaps[1:], strict=False)), gaps
+        gaps = [b - a for a, b in itertools.pairwise(times)]
+        assert all(later >= earlier * 0.9 for earlier, later in itertools.pairwise(gaps)), gaps
         assert gaps[-1] > gaps[0]
         assert client.get("/tenants/acme/logs/fine").status_code == 200
         assert client.get("/tenants/acme/logs/poison").status_code == 404
@@ -58,6 +66,9 @@ def test_failing_message_is_retried_with_backoff_dead_lettered_and_replayable(tm
     assert replayed.returncode == 0, replayed.stderr
     assert run_cli(tmp_path, "dlq", "list").stdout.strip() == ""
 
-    with ServerProcess(tmp_path, work_seconds_per_char=0) as server, httpx.Client(base_url=server.url, timeout=10) as client:
+    with (
+        ServerProcess(tmp_path, work_seconds_per_char=0) as server,
+        httpx.Client(base_url=server.url, timeout=10) as client,
+    ):
         wait_for(lambda: client.get("/tenants/acme/logs/poison").status_code == 200, 30)
         assert client.get("/tenants/acme/logs/poison").json()["data"]["delivery_attempt"] == 1

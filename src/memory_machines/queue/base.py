@@ -107,6 +107,12 @@ class Queue(ABC):
     async def replay(self, dead_letter_id: str) -> bool:
         """Put a dead letter back on the queue with its attempts reset; False if unknown."""
 
+    async def next_visible_in(self) -> float | None:
+        """Seconds until the next waiting message becomes claimable, if the queue can tell.
+
+        Lets an idle worker wake exactly when a retry falls due instead of polling blindly."""
+        return None
+
     async def ping(self) -> None:
         """Raise ``QueueUnavailable`` when the queue cannot be reached (readiness)."""
         await self.depth()

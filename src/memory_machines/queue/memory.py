@@ -121,6 +121,12 @@ class MemoryQueue(Queue):
         self._check_open()
         return len(self._entries)
 
+    async def next_visible_in(self) -> float | None:
+        if not self._entries:
+            return None
+        soonest = min(entry.available_at for entry in self._entries.values())
+        return max(0.0, soonest - time.monotonic())
+
     async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
         return list(self._dead.values())[:limit]
 

@@ -32,7 +32,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 _EXPIRED_ERROR = "lease expired: the worker stopped while processing"
-_DEAD_COLUMNS = f"{MESSAGE_COLUMNS}, attempts, last_error, dead_lettered_at, first_enqueued_at, history"
+_DEAD_COLUMNS = (
+    f"{MESSAGE_COLUMNS}, attempts, last_error, dead_lettered_at, first_enqueued_at, history"
+)
 
 
 def _message(row: Sequence[Any]) -> Message:
@@ -211,7 +213,7 @@ class SqliteQueue(Queue):
 
         return await self._read(count)
 
-    async def next_available_in(self) -> float | None:
+    async def next_visible_in(self) -> float | None:
         """Seconds until the next message becomes visible (None when the queue is empty)."""
 
         def query(conn: sqlite3.Connection) -> float | None:

@@ -9,6 +9,7 @@ intake ends, in-flight work gets a grace period, and whatever is left has its le
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import random
@@ -104,15 +105,21 @@ class Worker:
                 idle_s = self.poll_interval_s
                 await asyncio.sleep(0)  # let the new tasks start before claiming more
             else:
-                await self._sleep_or_wake(idle_s)
+                await self._sleep_or_wake(await self._idle_sleep_s(idle_s))
                 idle_s = min(idle_s * 2, max(self.poll_interval_s, 0.5))
+
+    async def _idle_sleep_s(self, idle_s: float) -> float:
+        """Back off while idle, but never past the moment a scheduled retry falls due."""
+        try:
+            due_s = await self.queue.next_visible_in()
+        except Exception:
+            return idle_s
+        return idle_s if due_s is None else min(idle_s, due_s + 0.001)
 
     async def _sleep_or_wake(self, seconds: float) -> None:
         self._wakeup.clear()
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wakeup.wait(), timeout=seconds)
-        except TimeoutError:
-            pass
 
     def _start(self, delivery: Delivery) -> None:
         key = f"{delivery.handle}:{delivery.attempt}"
@@ -139,7 +146,9 @@ class Worker:
         }
         started = time.monotonic()
         try:
-            if await self.store.has_content(message.tenant_id, message.log_id, message.content_hash):
+            if await self.store.has_content(
+                message.tenant_id, message.log_id, message.content_hash
+            ):
                 await self.queue.ack(delivery)
                 self.metrics.duplicates += 1
                 log.info("duplicate skipped", extra=context)
@@ -151,7 +160,9 @@ class Worker:
                 self._crash()
             await asyncio.sleep(work_s)
             elapsed_ms = (time.monotonic() - started) * 1000
-            document = self.processor.finish(message, attempt=delivery.attempt, processing_ms=elapsed_ms)
+            document = self.processor.finish(
+                message, attempt=delivery.attempt, processing_ms=elapsed_ms
+            )
             result = await self.queue.complete(delivery, document, self.store)
         except asyncio.CancelledError:
             raise
