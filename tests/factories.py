@@ -10,7 +10,9 @@ from memory_machines.message import Message, utc_now_iso
 _counter = itertools.count(1)
 
 
-def make_message(tenant_id: str = "acme", log_id: str | None = None, text: str = "hello") -> Message:
+def make_message(
+    tenant_id: str = "acme", log_id: str | None = None, text: str = "hello"
+) -> Message:
     return Message.create(
         tenant_id=tenant_id,
         log_id=log_id or f"log-{next(_counter)}",
@@ -28,7 +30,11 @@ def make_document(
     processed_at: str | None = None,
 ) -> Document:
     message = Message.create(
-        tenant_id=tenant_id, log_id=log_id, text=text, source="json_upload", correlation_id=correlation_id
+        tenant_id=tenant_id,
+        log_id=log_id,
+        text=text,
+        source="json_upload",
+        correlation_id=correlation_id,
     )
     return Document(
         tenant_id=tenant_id,

@@ -34,7 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
-        p.add_argument("--port", type=int, default=_default_port(), help="port (default $PORT or 8080)")
+        p.add_argument(
+            "--port", type=int, default=_default_port(), help="port (default $PORT or 8080)"
+        )
 
     sub.add_parser("worker", help="run a worker only", description="Claim and process messages.")
 

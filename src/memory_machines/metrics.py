@@ -73,7 +73,11 @@ class Metrics:
             lines.append(f'mm_records_total{{outcome="{outcome}"}} {n}')
         for name, value, help_text in (
             ("mm_messages_processed_total", self.processed, "Messages processed and stored."),
-            ("mm_messages_duplicate_total", self.duplicates, "Redeliveries absorbed as duplicates."),
+            (
+                "mm_messages_duplicate_total",
+                self.duplicates,
+                "Redeliveries absorbed as duplicates.",
+            ),
             ("mm_messages_retried_total", self.retries, "Failed attempts scheduled for retry."),
             ("mm_messages_dead_lettered_total", self.dead_lettered, "Messages dead-lettered."),
         ):

@@ -56,7 +56,9 @@ class Service:
     def build(cls, settings: Settings, *, with_worker: bool) -> Service:
         store = build_store(settings)
         queue = build_queue(settings, store)
-        service = cls(settings=settings, queue=queue, store=store, processor=build_processor(settings))
+        service = cls(
+            settings=settings, queue=queue, store=store, processor=build_processor(settings)
+        )
         if with_worker:
             service.worker = Worker(
                 queue,

@@ -66,7 +66,9 @@ class Settings(BaseSettings):
     )
     pubsub_dead_letter_topic_id: str = Field(
         "log-ingestion-dlq",
-        validation_alias=AliasChoices("PUBSUB_DEAD_LETTER_TOPIC_ID", "MM_PUBSUB_DEAD_LETTER_TOPIC_ID"),
+        validation_alias=AliasChoices(
+            "PUBSUB_DEAD_LETTER_TOPIC_ID", "MM_PUBSUB_DEAD_LETTER_TOPIC_ID"
+        ),
     )
     pubsub_dead_letter_subscription_id: str = Field(
         "log-ingestion-dlq-sub",

@@ -19,7 +19,9 @@ MAX_ATTEMPTS = 3
 
 
 @pytest.fixture(params=["memory", "sqlite"])
-async def queue_and_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[tuple[Queue, Store]]:
+async def queue_and_store(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[tuple[Queue, Store]]:
     if request.param == "memory":
         queue: Queue = MemoryQueue(max_attempts=MAX_ATTEMPTS)
         store: Store = MemoryStore()
@@ -56,7 +58,11 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         async with firestore_store(request) as firestore:
             yield firestore
         return
-    backend: Store = MemoryStore() if request.param == "memory" else SqliteStore(SqliteDatabase(tmp_path / "mm.db"))
+    backend: Store = (
+        MemoryStore()
+        if request.param == "memory"
+        else SqliteStore(SqliteDatabase(tmp_path / "mm.db"))
+    )
     await backend.start()
     yield backend
     await backend.close()

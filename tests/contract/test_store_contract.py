@@ -61,7 +61,9 @@ async def test_tenants_never_see_each_other(store: Store) -> None:
 async def test_listing_is_newest_first_and_pages_with_a_cursor(store: Store) -> None:
     for i in range(7):
         await store.put(
-            make_document(tenant_id="p", log_id=f"log-{i}", processed_at=f"2026-01-01T00:00:0{i}.000000Z")
+            make_document(
+                tenant_id="p", log_id=f"log-{i}", processed_at=f"2026-01-01T00:00:0{i}.000000Z"
+            )
         )
     seen: list[str] = []
     cursor = None
@@ -76,7 +78,11 @@ async def test_listing_is_newest_first_and_pages_with_a_cursor(store: Store) -> 
 
 async def test_listing_breaks_processed_at_ties_by_log_id(store: Store) -> None:
     for log_id in ("a", "b", "c"):
-        await store.put(make_document(tenant_id="tie", log_id=log_id, processed_at="2026-01-01T00:00:00.000000Z"))
+        await store.put(
+            make_document(
+                tenant_id="tie", log_id=log_id, processed_at="2026-01-01T00:00:00.000000Z"
+            )
+        )
     first = await store.list("tie", limit=2)
     second = await store.list("tie", limit=2, cursor=first.next_cursor)
     assert [d.log_id for d in first.items + second.items] == ["c", "b", "a"]

@@ -15,7 +15,23 @@ def test_valid_ids(value: str) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["", ".", "..", "../x", "a/b", "a\\b", "__x__", "____", "x" * 129, "tenant id", "café", "a\x00b", 5, None, ["a"]],
+    [
+        "",
+        ".",
+        "..",
+        "../x",
+        "a/b",
+        "a\\b",
+        "__x__",
+        "____",
+        "x" * 129,
+        "tenant id",
+        "café",
+        "a\x00b",
+        5,
+        None,
+        ["a"],
+    ],
 )
 def test_invalid_ids(value: object) -> None:
     with pytest.raises(ValidationError):

@@ -18,7 +18,10 @@ async def test_settings_make_every_commit_fsync_the_write_ahead_log(tmp_path: Pa
     db.open()
     try:
         mode, sync = await db.write(
-            lambda c: (c.execute("PRAGMA journal_mode").fetchone()[0], c.execute("PRAGMA synchronous").fetchone()[0])
+            lambda c: (
+                c.execute("PRAGMA journal_mode").fetchone()[0],
+                c.execute("PRAGMA synchronous").fetchone()[0],
+            )
         )
         assert (mode, sync) == ("wal", 2)  # 2 = FULL
     finally:

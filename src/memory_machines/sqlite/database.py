@@ -86,7 +86,9 @@ class SqliteDatabase:
                 target=self._write_loop, args=(conn,), name="sqlite-writer", daemon=True
             )
             self._writer.start()
-            self._reader_pool = ThreadPoolExecutor(self._readers, thread_name_prefix="sqlite-reader")
+            self._reader_pool = ThreadPoolExecutor(
+                self._readers, thread_name_prefix="sqlite-reader"
+            )
 
     def close(self) -> None:
         with self._lock:

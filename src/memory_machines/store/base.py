@@ -76,10 +76,14 @@ class Store(ABC):
         """Whether this exact content is already stored (to skip re-processing a redelivery)."""
 
     @abstractmethod
-    async def _list(self, tenant_id: str, limit: int, after: tuple[str, str] | None) -> list[Document]:
+    async def _list(
+        self, tenant_id: str, limit: int, after: tuple[str, str] | None
+    ) -> list[Document]:
         """Up to ``limit`` documents sorted by (processed_at, log_id) descending, after ``after``."""
 
-    async def list(self, tenant_id: str, limit: int = DEFAULT_PAGE_SIZE, cursor: str | None = None) -> Page:
+    async def list(
+        self, tenant_id: str, limit: int = DEFAULT_PAGE_SIZE, cursor: str | None = None
+    ) -> Page:
         """A page of the tenant's documents, newest first."""
         if not 1 <= limit <= MAX_PAGE_SIZE:
             raise ValidationError(f"limit must be between 1 and {MAX_PAGE_SIZE}")

@@ -30,7 +30,9 @@ class MemoryStore(Store):
         doc = await self.get(tenant_id, log_id)
         return doc is not None and doc.content_hash == content_hash
 
-    async def _list(self, tenant_id: str, limit: int, after: tuple[str, str] | None) -> list[Document]:
+    async def _list(
+        self, tenant_id: str, limit: int, after: tuple[str, str] | None
+    ) -> list[Document]:
         docs = sorted(
             self._tenants.get(tenant_id, {}).values(),
             key=lambda d: (d.processed_at, d.log_id),

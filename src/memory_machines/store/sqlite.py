@@ -125,7 +125,9 @@ class SqliteStore(Store):
 
         return await self._read(query)
 
-    async def _list(self, tenant_id: str, limit: int, after: tuple[str, str] | None) -> list[Document]:
+    async def _list(
+        self, tenant_id: str, limit: int, after: tuple[str, str] | None
+    ) -> list[Document]:
         def query(conn: sqlite3.Connection) -> list[Document]:
             if after is None:
                 rows = conn.execute(
