@@ -73,6 +73,7 @@ def _run_http(host: str, port: int, with_worker: bool, settings: Settings) -> in
         http="httptools",
         lifespan="on",
         access_log=False,
+        proxy_headers=False,  # the app never reads the client address; skip the middleware
         log_config=None,
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds) + 5,
     )

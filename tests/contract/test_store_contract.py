@@ -99,3 +99,13 @@ async def test_limits_outside_1_to_1000_are_rejected(store: Store, limit: int) -
 async def test_a_forged_cursor_is_a_validation_error(store: Store, cursor: str) -> None:
     with pytest.raises(ValidationError):
         await store.list("acme", cursor=cursor)
+
+
+async def test_stored_hashes_answers_for_many_keys_at_once(store: Store) -> None:
+    first = make_document(tenant_id="t1", log_id="k1", text="one")
+    await store.put(first)
+    await store.put(make_document(tenant_id="t2", log_id="k2", text="two"))
+
+    found = await store.stored_hashes([("t1", "k1"), ("t2", "k1"), ("t1", "missing")])
+    assert found == {("t1", "k1"): first.content_hash}
+    assert await store.stored_hashes([]) == {}

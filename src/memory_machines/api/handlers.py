@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from memory_machines.api import decoding
@@ -11,7 +10,7 @@ from memory_machines.api.http import Request, ok
 from memory_machines.api.ingest import Limits, parse_json, parse_ndjson, parse_text
 from memory_machines.errors import NotFound, Overloaded, TransientError, ValidationError
 from memory_machines.ids import validate_id
-from memory_machines.message import Message
+from memory_machines.message import Message, new_uuid4
 from memory_machines.service import Service
 from memory_machines.store.base import DEFAULT_PAGE_SIZE
 
@@ -152,4 +151,4 @@ def new_request_id(header: str | None) -> str:
     """Honour a sane ``X-Request-Id``; anything else gets a fresh UUIDv4."""
     if header and len(header) <= 128 and header.isascii() and header.isprintable():
         return header
-    return str(uuid.uuid4())
+    return new_uuid4()

@@ -18,7 +18,7 @@ from memory_machines.errors import (
     ValidationError,
 )
 from memory_machines.ids import validate_id
-from memory_machines.message import Message, Source, new_log_id
+from memory_machines.message import Message, Source, new_log_id, utc_now_iso
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,11 @@ def check_text(text: object, limits: Limits) -> str:
 
 
 def record_to_message(
-    record: Any, correlation_id: str, limits: Limits, source: Source = "json_upload"
+    record: Any,
+    correlation_id: str,
+    limits: Limits,
+    source: Source = "json_upload",
+    received_at: str | None = None,
 ) -> Message:
     """Validate one JSON record ``{"tenant_id", "log_id", "text"}``."""
     if not isinstance(record, dict):
@@ -50,7 +54,12 @@ def record_to_message(
     log_id = validate_id("log_id", record["log_id"])
     text = check_text(record["text"], limits)
     return Message.create(
-        tenant_id=tenant_id, log_id=log_id, text=text, source=source, correlation_id=correlation_id
+        tenant_id=tenant_id,
+        log_id=log_id,
+        text=text,
+        source=source,
+        correlation_id=correlation_id,
+        received_at=received_at,
     )
 
 
@@ -102,13 +111,16 @@ class Batch:
 
 def parse_ndjson(body: bytes, correlation_id: str, limits: Limits) -> Batch:
     batch = Batch(messages=[], items=[])
+    received_at = utc_now_iso()  # one moment for the whole batch: it arrived at once
     for number, line in enumerate(body.split(b"\n"), start=1):
         if not line.strip():
             continue
         if len(batch.items) >= limits.max_batch_lines:
             raise PayloadTooLarge(f"batch has more than {limits.max_batch_lines} lines")
         try:
-            message = record_to_message(load_json(line, "line"), correlation_id, limits)
+            message = record_to_message(
+                load_json(line, "line"), correlation_id, limits, received_at=received_at
+            )
         except MemoryMachinesError as exc:
             batch.items.append(
                 {

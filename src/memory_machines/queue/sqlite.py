@@ -11,7 +11,9 @@ Every write is committed with fsync (WAL, ``synchronous=FULL``) before its call 
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -32,6 +34,11 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 _EXPIRED_ERROR = "lease expired: the worker stopped while processing"
+# Columns in the order of the Message tuple, then available_at and enqueued_at.
+_INSERT = (
+    "INSERT INTO queue_messages (tenant_id, log_id, text, source, content_hash, correlation_id, "
+    "received_at, schema_version, available_at, enqueued_at) VALUES (?,?,?,?,?,?,?,?,?,?)"
+)
 _DEAD_COLUMNS = (
     f"{MESSAGE_COLUMNS}, attempts, last_error, dead_lettered_at, first_enqueued_at, history"
 )
@@ -54,6 +61,8 @@ class SqliteQueue(Queue):
     def __init__(self, db: SqliteDatabase, *, max_attempts: int = 5) -> None:
         self.db = db
         self.max_attempts = max_attempts
+        self._open_insert: _InsertBatch | None = None
+        self._next_sweep_at = 0.0
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store | None = None) -> SqliteQueue:
@@ -83,37 +92,22 @@ class SqliteQueue(Queue):
             raise QueueUnavailable(exc.message) from exc
 
     async def enqueue(self, messages: Sequence[Message]) -> None:
+        """Join the insert that is still waiting for the writer, or open a new one.
+
+        Requests arriving while an insert waits share it: one write, one savepoint, one
+        ``executemany``, one future. Each caller still returns only after that commit."""
         now = time.time()
-        enqueued_at = utc_now_iso()
-        rows = [
-            (
-                m.tenant_id,
-                m.log_id,
-                m.source,
-                m.content_hash,
-                m.correlation_id,
-                m.schema_version,
-                m.received_at,
-                m.text,
-                now,
-                enqueued_at,
-            )
-            for m in messages
-        ]
-
-        def insert(conn: sqlite3.Connection) -> None:
-            conn.executemany(
-                f"INSERT INTO queue_messages ({MESSAGE_COLUMNS}, available_at, enqueued_at) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?)",
-                rows,
-            )
-
-        await self._write(insert)
+        rows = [(*m, now, m.received_at) for m in messages]
+        batch = self._open_insert
+        if batch is None or not batch.add(rows):
+            batch = self._open_insert = _InsertBatch(rows)
+            batch.future = asyncio.ensure_future(self._write(batch.insert))
+        assert batch.future is not None
+        await asyncio.shield(batch.future)
 
     async def claim(self, max_messages: int, lease_s: float, owner: str) -> list[Delivery]:
         def claim_rows(conn: sqlite3.Connection) -> list[Delivery]:
             now = time.time()
-            self._dead_letter_expired(conn, now)
             rows = conn.execute(
                 f"""
                 UPDATE queue_messages
@@ -121,12 +115,17 @@ class SqliteQueue(Queue):
                     history = json_insert(history, '$[#]',
                         json_object('attempt', attempts + 1, 'at', ?, 'owner', ?))
                 WHERE id IN (
-                    SELECT id FROM queue_messages WHERE available_at <= ?
+                    SELECT id FROM queue_messages WHERE available_at <= ? AND attempts < ?
                     ORDER BY available_at LIMIT ?)
                 RETURNING {MESSAGE_COLUMNS}, attempts, id
                 """,
-                (owner, now + lease_s, utc_now_iso(), owner, now, max_messages),
+                (owner, now + lease_s, utc_now_iso(), owner, now, self.max_attempts, max_messages),
             ).fetchall()
+            # Spent messages are never claimed (above); moving them to the dead letters scans
+            # the backlog, so it runs when the queue has run dry or at most once a second.
+            if len(rows) < max_messages or now >= self._next_sweep_at:
+                self._next_sweep_at = now + 1.0
+                self._dead_letter_expired(conn, now)
             return [Delivery(_message(row), row[8], str(row[9])) for row in rows]
 
         return await self._write(claim_rows)
@@ -260,6 +259,31 @@ class SqliteQueue(Queue):
             return True
 
         return await self._write(move_back)
+
+
+class _InsertBatch:
+    """Rows from concurrent ``enqueue`` calls, inserted by one write in the writer thread.
+
+    The writer thread closes the batch when it runs the insert; a request arriving after that
+    opens a new batch, so no row can be added to an insert that already ran."""
+
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        self.rows = rows
+        self.closed = False
+        self.lock = threading.Lock()
+        self.future: asyncio.Future[None] | None = None
+
+    def add(self, rows: list[tuple[Any, ...]]) -> bool:
+        with self.lock:
+            if self.closed:
+                return False
+            self.rows.extend(rows)
+            return True
+
+    def insert(self, conn: sqlite3.Connection) -> None:
+        with self.lock:
+            self.closed = True
+        conn.executemany(_INSERT, self.rows)
 
 
 def _delete(conn: sqlite3.Connection, delivery: Delivery) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from enum import Enum
 
 import orjson
@@ -74,6 +75,18 @@ class Store(ABC):
     @abstractmethod
     async def has_content(self, tenant_id: str, log_id: str, content_hash: str) -> bool:
         """Whether this exact content is already stored (to skip re-processing a redelivery)."""
+
+    async def stored_hashes(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The ``content_hash`` of each ``(tenant_id, log_id)`` already stored.
+
+        The worker asks once per claimed batch; adapters that can answer in one round trip
+        override this."""
+        found: dict[tuple[str, str], str] = {}
+        for tenant_id, log_id in keys:
+            document = await self.get(tenant_id, log_id)
+            if document is not None:
+                found[(tenant_id, log_id)] = document.content_hash
+        return found
 
     @abstractmethod
     async def _list(

@@ -8,7 +8,7 @@ replace.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import orjson
@@ -122,6 +122,25 @@ class SqliteStore(Store):
                 (tenant_id, log_id, content_hash),
             ).fetchone()
             return row is not None
+
+        return await self._read(query)
+
+    async def stored_hashes(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        if not keys:
+            return {}
+
+        def query(conn: sqlite3.Connection) -> dict[tuple[str, str], str]:
+            found: dict[tuple[str, str], str] = {}
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                values = ",".join("(?,?)" for _ in chunk)
+                rows = conn.execute(
+                    "SELECT tenant_id, log_id, content_hash FROM processed_logs "
+                    f"WHERE (tenant_id, log_id) IN (VALUES {values})",
+                    [part for key in chunk for part in key],
+                ).fetchall()
+                found.update({(row[0], row[1]): row[2] for row in rows})
+            return found
 
         return await self._read(query)
 

@@ -99,8 +99,10 @@ class Worker:
                 log.exception("claim failed; retrying")
                 await self._sleep_or_wake(1.0)
                 continue
+            stored = await self._stored_hashes(deliveries)
             for delivery in deliveries:
-                self._start(delivery)
+                m = delivery.message
+                self._start(delivery, stored.get((m.tenant_id, m.log_id)) == m.content_hash)
             if deliveries:
                 idle_s = self.poll_interval_s
                 await asyncio.sleep(0)  # let the new tasks start before claiming more
@@ -121,11 +123,24 @@ class Worker:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wakeup.wait(), timeout=seconds)
 
-    def _start(self, delivery: Delivery) -> None:
+    async def _stored_hashes(self, deliveries: list[Delivery]) -> dict[tuple[str, str], str]:
+        """One duplicate check per claimed batch, not one per message."""
+        if not deliveries:
+            return {}
+        try:
+            return await self.store.stored_hashes(
+                [(d.message.tenant_id, d.message.log_id) for d in deliveries]
+            )
+        except Exception:
+            # Processing goes on: the store's idempotent put still absorbs a duplicate.
+            log.warning("duplicate check failed; processing the batch anyway")
+            return {}
+
+    def _start(self, delivery: Delivery, already_stored: bool) -> None:
         key = f"{delivery.handle}:{delivery.attempt}"
         self._in_flight[key] = delivery
         self.metrics.in_flight = len(self._in_flight)
-        task = asyncio.create_task(self._handle(delivery))
+        task = asyncio.create_task(self._handle(delivery, already_stored))
         self._tasks.add(task)
 
         def done(t: asyncio.Task[None]) -> None:
@@ -136,7 +151,7 @@ class Worker:
 
         task.add_done_callback(done)
 
-    async def _handle(self, delivery: Delivery) -> None:
+    async def _handle(self, delivery: Delivery, already_stored: bool) -> None:
         message = delivery.message
         context = {
             "correlation_id": message.correlation_id,
@@ -146,9 +161,7 @@ class Worker:
         }
         started = time.monotonic()
         try:
-            if await self.store.has_content(
-                message.tenant_id, message.log_id, message.content_hash
-            ):
+            if already_stored:
                 await self.queue.ack(delivery)
                 self.metrics.duplicates += 1
                 log.info("duplicate skipped", extra=context)
