@@ -13,6 +13,8 @@ from memory_machines.errors import ValidationError
 
 MAX_ID_CHARS = 128
 _ID_RE = re.compile(r"[A-Za-z0-9_.\-]{1,128}")
+# Everything valid in one regex: the fast path for the ingest loop (two ids per record).
+_VALID_RE = re.compile(r"(?!\.\.?\Z)(?!__.*__\Z)[A-Za-z0-9_.\-]{1,128}\Z")
 
 
 def id_problem(value: object) -> str | None:
@@ -34,8 +36,7 @@ def id_problem(value: object) -> str | None:
 
 def validate_id(field: str, value: object) -> str:
     """Return ``value`` as a valid id or raise ValidationError naming the field."""
+    if type(value) is str and _VALID_RE.match(value):
+        return value
     problem = id_problem(value)
-    if problem is not None:
-        raise ValidationError(f"{field} {problem}")
-    assert isinstance(value, str)
-    return value
+    raise ValidationError(f"{field} {problem or 'is not valid'}")

@@ -30,7 +30,7 @@ class Limits:
 def check_text(text: object, limits: Limits) -> str:
     if not isinstance(text, str):
         raise ValidationError("text must be a string")
-    if not text.strip():
+    if not text or text.isspace():
         raise ValidationError("text must not be empty or whitespace")
     if len(text) > limits.max_text_chars:
         raise PayloadTooLarge(f"text is longer than {limits.max_text_chars} characters")
