@@ -1,0 +1,1 @@
+"""Labelled corpus and accuracy/throughput benchmark for the redaction engine."""

@@ -1,0 +1,92 @@
+"""The redaction engine: find sensitive spans, merge overlaps, replace each with one marker.
+
+Pure and thread-safe: a `Redactor` holds only compiled, immutable state, so one instance can
+serve every worker task at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from memory_machines.redaction.kinds import ALL_KINDS, RANK, marker
+from memory_machines.redaction.plan import Span, build_plan
+
+
+@dataclass(frozen=True, slots=True)
+class Redaction:
+    """The redacted text and how many spans of each kind were replaced."""
+
+    text: str
+    counts: dict[str, int]
+
+
+def merge(spans: list[Span]) -> list[Span]:
+    """Sort spans and fuse overlapping ones, so each sensitive region gets exactly one marker.
+
+    Fusing (instead of dropping the loser) guarantees that no fragment of either detection
+    survives; the fused span keeps the kind with the highest precedence.
+    """
+    if len(spans) < 2:
+        return spans
+    spans.sort()
+    merged: list[Span] = [spans[0]]
+    for start, end, kind in spans[1:]:
+        last_start, last_end, last_kind = merged[-1]
+        if start < last_end:
+            best = kind if RANK[kind] < RANK[last_kind] else last_kind
+            merged[-1] = (last_start, max(end, last_end), best)
+        else:
+            merged.append((start, end, kind))
+    return merged
+
+
+class Redactor:
+    """Replace PII and secrets in log text with `[REDACTED]` (or `[REDACTED:KIND]`)."""
+
+    __slots__ = ("_find", "_markers")
+
+    def __init__(self, kinds: Iterable[str] | None = None, typed_markers: bool = False) -> None:
+        selected = ALL_KINDS if kinds is None else frozenset(kinds)
+        unknown = selected - ALL_KINDS
+        if unknown:
+            raise ValueError(f"unknown redaction kind(s): {', '.join(sorted(unknown))}")
+        self._find = build_plan(selected).find
+        self._markers = {kind: marker(kind, typed=typed_markers) for kind in selected}
+
+    def spans(self, text: str) -> list[Span]:
+        """Return the `(start, end, kind)` spans that `redact` would replace, in order."""
+        return merge(self._find(text))
+
+    def redact(self, text: str) -> Redaction:
+        """Return `text` with every sensitive span replaced; text outside spans is unchanged."""
+        spans = self._find(text)
+        if not spans:
+            return Redaction(text, {})
+        markers = self._markers
+        if len(spans) == 1:
+            start, end, kind = spans[0]
+            return Redaction(text[:start] + markers[kind] + text[end:], {kind: 1})
+        # Merge (as `merge` does) and write in one pass: bulk text carries hundreds of spans.
+        spans.sort()
+        pieces: list[str] = []
+        counts: dict[str, int] = {}
+        position = 0
+        start, end, kind = spans[0]
+        for next_start, next_end, next_kind in spans[1:]:
+            if next_start < end:  # overlap: fuse, keep the more specific kind
+                if next_end > end:
+                    end = next_end
+                if RANK[next_kind] < RANK[kind]:
+                    kind = next_kind
+                continue
+            pieces.append(text[position:start])
+            pieces.append(markers[kind])
+            counts[kind] = counts.get(kind, 0) + 1
+            position = end
+            start, end, kind = next_start, next_end, next_kind
+        pieces.append(text[position:start])
+        pieces.append(markers[kind])
+        counts[kind] = counts.get(kind, 0) + 1
+        pieces.append(text[end:])
+        return Redaction("".join(pieces), counts)
