@@ -24,6 +24,6 @@ class RetryPolicy:
 
     def delay_s(self, attempt: int, rng: random.Random | None = None) -> float:
         """Delay before delivery ``attempt + 1``, after ``attempt`` failed deliveries."""
-        ceiling = min(self.max_s, self.base_s * (2 ** max(0, attempt - 1)))
+        ceiling = min(self.max_s, self.base_s * 2.0 ** max(0, attempt - 1))
         draw = rng.random() if rng is not None else random.random()
         return ceiling / 2 + draw * ceiling / 2
