@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 
 import orjson
+import pydantic
 
 from memory_machines import __version__
 from memory_machines.logs import configure_logging
@@ -143,7 +144,11 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in ("redact", "bench-redaction", "loadtest", "gcp"):
         return _tool(argv[0])(argv[1:])
     args = parser.parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except pydantic.ValidationError as exc:
+        print(f"memory-machines: invalid settings:\n{exc}", file=sys.stderr)
+        return 2
     configure_logging(settings.log_level)
     if args.command in ("serve", "api"):
         return _run_http(args.host, args.port, args.command == "serve", settings)

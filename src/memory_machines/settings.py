@@ -9,8 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from memory_machines.redaction.kinds import ALL_KINDS
 
 
 class Settings(BaseSettings):
@@ -87,6 +89,16 @@ class Settings(BaseSettings):
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "memory-machines.db"
+
+    @field_validator("redaction_kinds")
+    @classmethod
+    def _known_kinds(cls, value: str | None) -> str | None:
+        """Fail at startup, not on the first message, when a kind is misspelt."""
+        if value:
+            unknown = {k.strip() for k in value.split(",") if k.strip()} - ALL_KINDS
+            if unknown:
+                raise ValueError(f"unknown redaction kinds: {', '.join(sorted(unknown))}")
+        return value
 
     def enabled_redaction_kinds(self) -> list[str] | None:
         if not self.redaction_kinds:

@@ -136,3 +136,10 @@ def test_cli_help_lists_every_command(tmp_path: Path) -> None:
         result = run_cli(tmp_path, *args)
         assert result.returncode == 0, result.stderr
         assert "usage" in result.stdout.lower()
+
+
+def test_invalid_settings_stop_the_command_with_a_clear_message(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "worker", redaction_kinds="email,bogus")
+    assert result.returncode == 2
+    assert "unknown redaction kinds: bogus" in result.stderr
+    assert "Traceback" not in result.stderr
