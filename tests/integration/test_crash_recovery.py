@@ -16,8 +16,9 @@ TOTAL = 300
 def _accept(client: httpx.Client, prefix: str) -> set[str]:
     accepted: set[str] = set()
     for start in range(0, TOTAL, 50):
+        # Texts of 1 to 100 characters: at 0.05 s/char, work finishes spread over five seconds.
         lines = [
-            {"tenant_id": "crash", "log_id": f"{prefix}-{i}", "text": "x" * 20}
+            {"tenant_id": "crash", "log_id": f"{prefix}-{i}", "text": "x" * (i % 100 + 1)}
             for i in range(start, start + 50)
         ]
         r = client.post(
@@ -52,14 +53,20 @@ def _restart_and_verify(tmp_path: Path, accepted: set[str]) -> list[dict[str, ob
 
 
 def test_sigkill_mid_processing_loses_nothing_and_duplicates_nothing(tmp_path: Path) -> None:
-    # Given a server whose messages take up to two seconds each, with a short lease
+    # Given a server whose messages take up to five seconds each, with a short lease
     server = ServerProcess(tmp_path, work_seconds_per_char=0.05, lease_seconds=1).start()
     with httpx.Client(base_url=server.url, timeout=10) as client:
         accepted = _accept(client, "mid")
         # When it is killed after some logs were stored and while others are in flight
-        wait_for(lambda: 0 < len(all_log_ids(client, "crash")) < TOTAL // 2, 30, interval_s=0.02)
-        stored_before_kill = len(all_log_ids(client, "crash"))
-    server.kill()
+        seen: list[int] = []
+
+        def some_but_not_half_stored() -> bool:
+            seen.append(len(all_log_ids(client, "crash")))
+            return 0 < seen[-1] < TOTAL // 2
+
+        wait_for(some_but_not_half_stored, 30, "no moment with some but not half stored", 0.02)
+        server.kill()
+    stored_before_kill = seen[-1]
     # Then a restarted server stores every accepted log exactly once
     assert len(accepted) == TOTAL
     documents = _restart_and_verify(tmp_path, accepted)

@@ -1,0 +1,60 @@
+"""A one-paragraph description of the machine the numbers were measured on."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sqlite3
+import subprocess
+from pathlib import Path
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def _memory_gib() -> float | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) / 1024 / 1024
+    except OSError:
+        pass
+    return None
+
+
+def _wrk_version(wrk: str | None) -> str:
+    if wrk is None:
+        return "wrk not installed (Python load generator)"
+    out = subprocess.run(
+        [wrk, "--version"], capture_output=True, text=True, timeout=10, check=False
+    )
+    first = (out.stdout or out.stderr).splitlines()
+    return first[0].split("[")[0].strip() if first else "wrk"
+
+
+def load_average() -> float:
+    """The 1-minute load average: other work on the machine skews every number here."""
+    try:
+        return float(Path("/proc/loadavg").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def describe(wrk: str | None = None) -> dict[str, str]:
+    memory = _memory_gib()
+    return {
+        "cpu": _cpu_model(),
+        "cores": str(os.cpu_count() or "?"),
+        "memory": f"{memory:.1f} GiB" if memory else "unknown",
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "load generator": _wrk_version(wrk),
+    }
