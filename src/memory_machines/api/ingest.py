@@ -18,7 +18,7 @@ from memory_machines.errors import (
     ValidationError,
 )
 from memory_machines.ids import validate_id
-from memory_machines.message import Message, Source, new_log_id, utc_now_iso
+from memory_machines.message import Message, Source, content_hash, new_log_id, utc_now_iso
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,22 +44,33 @@ def record_to_message(
     source: Source = "json_upload",
     received_at: str | None = None,
 ) -> Message:
-    """Validate one JSON record ``{"tenant_id", "log_id", "text"}``."""
+    """Validate one JSON record ``{"tenant_id", "log_id", "text"}``.
+
+    Runs once per NDJSON line, so it builds the message positionally and looks each field up once.
+    """
     if not isinstance(record, dict):
         raise InvalidJson("body must be a JSON object")
-    for field in ("tenant_id", "log_id", "text"):
-        if field not in record or record[field] is None:
-            raise ValidationError(f"{field} is required")
-    tenant_id = validate_id("tenant_id", record["tenant_id"])
-    log_id = validate_id("log_id", record["log_id"])
-    text = check_text(record["text"], limits)
-    return Message.create(
-        tenant_id=tenant_id,
-        log_id=log_id,
-        text=text,
-        source=source,
-        correlation_id=correlation_id,
-        received_at=received_at,
+    tenant_id = record.get("tenant_id")
+    log_id = record.get("log_id")
+    text = record.get("text")
+    if tenant_id is None or log_id is None or text is None:
+        missing = next(
+            f
+            for f, v in (("tenant_id", tenant_id), ("log_id", log_id), ("text", text))
+            if v is None
+        )
+        raise ValidationError(f"{missing} is required")
+    tenant_id = validate_id("tenant_id", tenant_id)
+    log_id = validate_id("log_id", log_id)
+    text = check_text(text, limits)
+    return Message(
+        tenant_id,
+        log_id,
+        text,
+        source,
+        content_hash(text),
+        correlation_id,
+        received_at or utc_now_iso(),
     )
 
 
