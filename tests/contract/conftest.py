@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,13 +42,16 @@ def queue(queue_and_store: tuple[Queue, Store]) -> Queue:
     return queue_and_store[0]
 
 
-def _store_params() -> list[str]:
-    params = ["memory", "sqlite"]
+def _store_params() -> list[Any]:
+    params: list[Any] = ["memory", "sqlite"]
     try:
         from tests.contract import gcp_backends  # noqa: F401
     except ImportError:
         return params
-    return [*params, "firestore-emulator"]
+    return [
+        *params,
+        pytest.param("firestore-emulator", marks=[pytest.mark.gcp, pytest.mark.integration]),
+    ]
 
 
 @pytest.fixture(params=_store_params())

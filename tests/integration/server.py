@@ -14,13 +14,24 @@ from typing import Any
 
 import httpx
 
+# The original service's names, and the Google clients' emulator variables, have no MM_ prefix.
+_UNPREFIXED = {
+    "GCP_PROJECT_ID",
+    "PUBSUB_TOPIC_ID",
+    "PUBSUB_SUBSCRIPTION_ID",
+    "PUBSUB_DEAD_LETTER_TOPIC_ID",
+    "PUBSUB_DEAD_LETTER_SUBSCRIPTION_ID",
+    "PUBSUB_EMULATOR_HOST",
+    "FIRESTORE_EMULATOR_HOST",
+}
+
 
 def settings_env(settings: dict[str, Any]) -> dict[str, str]:
     """``work_seconds_per_char=0`` → ``MM_WORK_SECONDS_PER_CHAR=0``; Google names stay as they are."""
     env = {}
     for key, value in settings.items():
         name = key.upper()
-        if not name.startswith(("MM_", "GCP_", "PUBSUB_", "FIRESTORE_")):
+        if not name.startswith("MM_") and name not in _UNPREFIXED:
             name = f"MM_{name}"
         env[name] = str(value)
     return env

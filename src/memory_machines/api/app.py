@@ -11,6 +11,7 @@ import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from memory_machines import __version__
 from memory_machines.api.errors import retry_after_header, status_for
@@ -20,6 +21,9 @@ from memory_machines.api.openapi import DOCS_HTML, openapi_spec
 from memory_machines.errors import MemoryMachinesError, MethodNotAllowed, NotFound
 from memory_machines.service import Service
 from memory_machines.settings import Settings
+
+if TYPE_CHECKING:
+    from memory_machines.gcp.oidc import PushVerifier
 
 log = logging.getLogger("memory_machines.api")
 Route = Callable[[Request, list[str]], Awaitable[Result]]
@@ -51,6 +55,7 @@ class App:
             ),
         ]
         self._depth_task: asyncio.Task[None] | None = None
+        self._push_verifier: PushVerifier | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -179,15 +184,24 @@ class App:
         return 200, {"status": "healthy", "service": "memory-machines", "version": __version__}
 
     async def _push(self, request: Request) -> Result:
+        """Pub/Sub push: the worker role on Cloud Run, served by this same application."""
+        from memory_machines.gcp.oidc import PushVerifier
         from memory_machines.gcp.push import handle_push
 
-        body = await request.body(self.service.settings.max_body_bytes)
+        settings = self.service.settings
+        if self._push_verifier is None and settings.push_auth_audience:
+            # One per process: it caches Google's signing certificates.
+            self._push_verifier = PushVerifier.from_settings(settings)
+        body = await request.body(settings.max_body_bytes)
         status, payload = await handle_push(
             body,
             request.headers,
             store=self.service.store,
             processor=self.service.processor,
-            settings=self.service.settings,
+            settings=settings,
+            verifier=self._push_verifier,
+            # The Pub/Sub queue records why attempts failed, so dead letters say why.
+            failures=getattr(self.service.queue, "failures", None),
         )
         return status, payload
 

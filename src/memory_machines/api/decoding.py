@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import functools
 import zlib
 
 from memory_machines.errors import InvalidBody, PayloadTooLarge, UnsupportedContentType
@@ -22,6 +23,12 @@ def media_type(content_type: str | None) -> tuple[str, str | None]:
     """Return (media type, charset) or raise UNSUPPORTED_CONTENT_TYPE."""
     if not content_type:
         raise UnsupportedContentType("Content-Type is required")
+    return _parse_media_type(content_type)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_media_type(content_type: str) -> tuple[str, str | None]:
+    """Cached: clients send the same few header values millions of times (errors never cache)."""
     mime, _, params = content_type.partition(";")
     mime = mime.strip().lower()
     if mime in _NDJSON_ALIASES:

@@ -13,6 +13,7 @@ serialize their writers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import sqlite3
@@ -160,10 +161,9 @@ class SqliteDatabase:
         for pending in batch:
             by_loop.setdefault(pending.loop, []).append(pending)
         for loop, items in by_loop.items():
-            try:
+            # RuntimeError: the loop is closed, so nobody is waiting any more.
+            with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(_resolve, items)
-            except RuntimeError:  # the loop is closed: nobody is waiting any more
-                pass
 
     # -- reads -----------------------------------------------------------------------------
     async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
