@@ -27,6 +27,8 @@ POSITIVES: list[tuple[str, str, str]] = [
     ("phone", "phone: 555 123 4567 ext 12", "555 123 4567"),
     ("phone", "fax 0044 20 7946 0958.", "0044 20 7946 0958"),
     ("phone", "de +49 (0)30 12345678 ok", "+49 (0)30 12345678"),
+    ("phone", "fax 00441234 5678 ok", "00441234 5678"),  # a long first group after `00`
+    ("phone", "national 01234 567890 ok", "01234 567890"),
     ("email", "mail jane.doe@example.com now", "jane.doe@example.com"),
     ("email", "to ops+pager@alerts.eu.example.co.uk.", "ops+pager@alerts.eu.example.co.uk"),
     ("email", "x <X.Y_z-1@example.technology>", "X.Y_z-1@example.technology"),
@@ -132,6 +134,8 @@ NEGATIVES: list[str] = [
     "-----BEGIN OPENSSH PRIVATE KEY----- is logged above; ok",
     "tz +0000 offset +05:30 delta +1234, zip 94105-1234, range 2019-2024",
     "0x7ffd5e8c0a10 Foo.java:123 pod web-7d9f8b6c5-x2x9z",
+    '"PUT / HTTP/1.1" 200 21456 "-" Gecko/20100101 Firefox/100.0 rv:123.0 (KHTML, like Gecko)',
+    "took 5 12 ms; 12345 6789 12345678 9 in 1.25.3 and 10.4.1",
 ]
 
 

@@ -10,10 +10,14 @@ import random
 from collections.abc import Callable
 
 from benchmarks.redaction import fakes as f
+from benchmarks.redaction.corpus import SAMPLE_PATH, corpus, read_jsonl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from memory_machines.redaction import Redactor
+from memory_machines.redaction.numbers import NUMBERS
+from memory_machines.redaction.plan import CompiledPass, _compile_sweep
+from memory_machines.redaction.tokens import TOKENS
 
 PROFILE = settings(derandomize=True, deadline=None, max_examples=250, database=None)
 REDACTOR = Redactor()
@@ -158,3 +162,33 @@ def test_redact_writes_one_marker_per_reported_span(cases: list[tuple[str, str]]
     result = REDACTOR.redact(text)
     assert result.text == "".join(rebuilt)
     assert sum(result.counts.values()) == len(spans)
+
+
+def _sweep_spans(sweep: CompiledPass, text: str) -> list[tuple[int, int, str]]:
+    spans: list[tuple[int, int, str]] = []
+    sweep.scan(text, spans)
+    return spans
+
+
+def test_family_look_aheads_change_speed_not_results() -> None:
+    """A family's look-ahead only skips bodies that could not match (see detectors.FAMILIES)."""
+    detectors = [*NUMBERS, *TOKENS]
+    guarded = _compile_sweep(detectors)
+    plain = _compile_sweep(detectors, guarded=False)
+    assert guarded is not None and plain is not None
+    assert guarded.regex.pattern != plain.regex.pattern
+    texts = [record.text for record in corpus(1500, seed=11)]
+    texts += [record.text for record in read_jsonl(SAMPLE_PATH)]
+    texts += ["a4-5e-60-c2-19-0b 0011.2233.4455 fe80::1%eth0 ::ffff:10.0.0.1 dead:beef::1"]
+    for text in texts:
+        assert _sweep_spans(guarded, text) == _sweep_spans(plain, text), text
+
+
+@PROFILE
+@given(st.text(alphabet="0123456789abcdefABCDEF:.-/ ", max_size=60))
+def test_family_look_aheads_hold_on_hex_and_digit_soup(text: str) -> None:
+    detectors = [*NUMBERS, *TOKENS]
+    guarded = _compile_sweep(detectors)
+    plain = _compile_sweep(detectors, guarded=False)
+    assert guarded is not None and plain is not None
+    assert _sweep_spans(guarded, text) == _sweep_spans(plain, text)

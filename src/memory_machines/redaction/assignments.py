@@ -1,8 +1,9 @@
 """Values of keys that name a secret: `password=...`, `"api_key": "..."`, `X-Auth-Token: ...`.
 
-Every such key contains one of five words (`pass`, `pwd`, `secret`, `token`, `key`). Those words are found in the lower-cased text with plain substring search (C
-speed, and most texts contain none); only where one occurs is the key read with a small
-anchored regex, then its value.
+Every such key contains one of five words (`pass`, `pwd`, `secret`, `token`, `key`). Those
+words are found in the lower-cased text with plain substring search (C speed, and most texts
+contain none); only where one occurs is the key read with a small anchored regex, then its
+value.
 """
 
 from __future__ import annotations
@@ -33,25 +34,33 @@ _KEY_QUALIFIERS = (
 _VALUE = re.compile(
     r"[ \t]*(?:"
     r"\\\"(?P<v1>[^\"\\\r\n]*)\\\""  # \"escaped\" inside a JSON string
-    r"|\"(?P<v2>(?:[^\"\\\r\n]|\\.)*)\""
+    r"|\"(?P<v2>[^\"\\\r\n]*+(?:\\.[^\"\\\r\n]*+)*+)\""  # runs, not one step a character
     r"|'(?P<v3>[^'\r\n]*)'"
     r"|(?P<v4>[^\s\"'&,;)}\]<>\\]+))"
 )
 
 
+def may_assign(lowered: str, mentions_secret: bool) -> bool:
+    """Return True when lower-cased text contains one of the five words (`secret` known already).
+
+    Most texts contain none. A one-character test (`memchr`) costs a fifth of a substring
+    search, so `key` and `token` are only searched for where a `k` occurs, `pwd` where a `w`
+    does.
+    """
+    return (
+        mentions_secret
+        or "pass" in lowered
+        or ("k" in lowered and ("key" in lowered or "token" in lowered))
+        or ("w" in lowered and "pwd" in lowered)
+    )
+
+
 def find_assignments(text: str, lowered: str, out: list[tuple[int, int, str]]) -> None:
     """Append to `out` the spans of secret values assigned to secret-naming keys in `text`.
 
-    `lowered` is `text` with its ASCII letters lower-cased and the same length.
+    `lowered` is `text` with its ASCII letters lower-cased and the same length. Callers skip
+    texts for which `may_assign` is False: they have none.
     """
-    if not (
-        "key" in lowered
-        or "pass" in lowered
-        or "token" in lowered
-        or "secret" in lowered
-        or "pwd" in lowered
-    ):
-        return
     for word, key in _KEYS.items():
         at = lowered.find(word)
         while at >= 0:

@@ -9,7 +9,19 @@ from __future__ import annotations
 import re
 
 from memory_machines.redaction import validators as v
-from memory_machines.redaction.detectors import DIGIT, LETTER, PUNCT, REJECT, SKIP, Detector
+from memory_machines.redaction.detectors import (
+    DIGIT,
+    DOTTED,
+    GROUPED_BY_3,
+    GROUPED_BY_4,
+    HEX_ADDRESS,
+    LETTER,
+    LONG_RUN,
+    PUNCT,
+    REJECT,
+    SKIP,
+    Detector,
+)
 
 # Right boundaries: no letter, digit or `_`, and no `.5` / `-5` continuation of a number.
 _NUM_END = r"(?![A-Za-z0-9_]|[.+\-][0-9])"
@@ -92,11 +104,8 @@ def _check_phone_bare(text: str, start: int, end: int) -> int:
 
 
 def _digit_count(candidate: str) -> int:
-    """Digits in a phone candidate, which holds nothing else but ` .-()+`."""
-    count = candidate.count
-    return (
-        len(candidate) - count(" ") - count(".") - count("-") - count("(") - count(")") - count("+")
-    )
+    """Digits in a phone candidate, which holds nothing else but ` .-()+` (ASCII, one C pass)."""
+    return len(candidate.encode().translate(None, b" .-()+"))
 
 
 def _trim_groups(candidate: str, most: int) -> str:
@@ -127,16 +136,29 @@ def _check_phone_national(text: str, start: int, end: int) -> int:
 _IPV4_RESERVED = ("0.0.0.0", "127.", "255.255.255.255")  # noqa: S104  any, loopback, broadcast
 
 
+# The last letters of the version words: most addresses follow `from `, `ip=` or `"ip":"`, and
+# one character then settles that no version word precedes them.
+_VERSION_LAST = frozenset(word[-1] for word in _VERSION_WORDS) | frozenset(
+    word[-1].upper() for word in _VERSION_WORDS
+)
+
+
 def _check_ipv4(text: str, start: int, end: int) -> int:
     """Octets are checked by the regex; here: reserved addresses and version numbers."""
     if text.startswith(_IPV4_RESERVED, start) and "-" not in text[start:end]:
         return SKIP  # no host, no person
     if text[end : end + 1] in ("-", "+") and text[end + 1 : end + 2].isalnum():
         return SKIP  # `1.2.3.4-beta` is a version
-    words = _line_before(text, start, 12).rstrip(" \t=:/\"'")
-    product = text[start - 1] == "/" and text[start - 2] != "/" and words[-1:].isalpha()
-    if product or words.endswith(_VERSION_WORDS):
-        return SKIP  # `agent/1.2.3.4`, `version 2.0.0.1` (but `http://1.2.3.4` is an address)
+    # The word before, within 12 characters and past blanks, quotes and `=:/`. A newline cannot
+    # be part of it, so a word on the line above never ends it.
+    words = text[max(0, start - 12) : start].rstrip(" \t=:/\"'")
+    last = words[-1:]
+    if not last.isalpha():
+        return end
+    if text[start - 1] == "/" and text[start - 2] != "/":
+        return SKIP  # `agent/1.2.3.4` (but `http://1.2.3.4` is an address)
+    if last in _VERSION_LAST and words.lower().endswith(_VERSION_WORDS):
+        return SKIP  # `version 2.0.0.1`
     return end
 
 
@@ -175,7 +197,9 @@ def _check_iban(text: str, start: int, end: int) -> int:
 _HEX_ANY = (DIGIT, LETTER)
 
 NUMBERS: tuple[Detector, ...] = (
-    # After a digit. Order matters only where two bodies can match the same text.
+    # After a digit. Order matters only where two bodies can match the same text. A body in a
+    # family (see `detectors.FAMILIES`) continues after the family's prefix, the second
+    # character of the value.
     Detector(
         "phone_trunk",  # 1-800-555-0199
         "phone",
@@ -193,72 +217,95 @@ NUMBERS: tuple[Detector, ...] = (
     Detector(
         "mac",
         "mac",
-        r"[0-9A-Fa-f](?<=[0-9A-Fa-f]{2})(?P<@_s>[:\-])[0-9A-Fa-f]{2}(?:(?P=@_s)[0-9A-Fa-f]{2}){4}"
-        + _HEX_END,
+        r"(?<=[0-9A-Fa-f]{2})(?P<@_s>[:\-])[0-9A-Fa-f]{2}(?:(?P=@_s)[0-9A-Fa-f]{2}){4}" + _HEX_END,
         None,
         _HEX_ANY,
+        HEX_ADDRESS,
     ),
     Detector(
         "mac_dotted",  # Cisco: 0011.2233.4455
         "mac",
-        r"[0-9A-Fa-f](?<=[0-9A-Fa-f]{2})[0-9A-Fa-f]{2}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}(?![A-Za-z0-9_.])",
+        r"(?<=[0-9A-Fa-f]{2})[0-9A-Fa-f]{2}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}(?![A-Za-z0-9_.])",
         None,
         _HEX_ANY,
+        HEX_ADDRESS,
+    ),
+    # IPv6: look-aheads demand a first group of at most four hex digits (or `::`), then `::` or
+    # enough colons, before more is consumed, so `10:23:45` fails at once; the address itself
+    # is validated in Python. The first group ending in `:` within five characters, no number
+    # body below can match where this one does.
+    Detector(
+        "ipv6",
+        "ipv6",
+        r"(?<=[0-9A-Fa-f:]{2})(?=(?<=:)|[0-9A-Fa-f]{0,2}:)"
+        r"(?=(?<=::)|(?<=:):|[0-9A-Fa-f:]*::|(?:[0-9A-Fa-f]*:){5})"
+        r"[0-9A-Fa-f:]*(?:(?<=:)[0-9]{1,3}(?:\.[0-9]{1,3}){3})?"
+        r"(?:%[0-9A-Za-z_.\-]+)?(?:/[0-9]{1,3})?(?![0-9A-Za-z_:]|\.[0-9])",
+        _check_ipv6,
+        (*_HEX_ANY, PUNCT),
+        HEX_ADDRESS,
     ),
     Detector(
         "card_grouped",  # 4111 1111 1111 1111, 4-4-4-4-3
         "credit_card",
-        r"[0-9][0-9]{2}(?P<@_s>[ \-])[0-9]{4}(?P=@_s)[0-9]{4}(?P=@_s)[0-9]{1,4}"
+        r"[0-9]{2}(?P<@_s>[ \-])[0-9]{4}(?P=@_s)[0-9]{4}(?P=@_s)[0-9]{1,4}"
         r"(?:(?P=@_s)[0-9]{1,3})?" + _NUM_END,
         _check_card,
         (DIGIT,),
+        GROUPED_BY_4,
     ),
     Detector(
         "card_amex",  # 3782 822463 10005
         "credit_card",
-        r"[0-9][0-9]{2}(?P<@_s>[ \-])[0-9]{6}(?P=@_s)[0-9]{4,5}" + _NUM_END,
+        r"[0-9]{2}(?P<@_s>[ \-])[0-9]{6}(?P=@_s)[0-9]{4,5}" + _NUM_END,
         _check_card,
         (DIGIT,),
+        GROUPED_BY_4,
     ),
     Detector(
         "card_plain",  # the issuer digit (2-6) is checked in the regex: ms timestamps start 1
         "credit_card",
-        r"[0-9](?<=[2-6][0-9])[0-9]{11,17}" + _NUM_END,
+        r"(?<=[2-6][0-9])[0-9]{11,17}" + _NUM_END,
         _check_card,
         (DIGIT,),
+        LONG_RUN,
+    ),
+    Detector("ssn_bare", "ssn", r"[0-9]{7}" + _NUM_END, _check_ssn_bare, (DIGIT,), LONG_RUN),
+    Detector(
+        "phone_bare",
+        "phone",
+        r"(?<=[2-9][0-9])[0-9]{8}" + _NUM_END,
+        _check_phone_bare,
+        (DIGIT,),
+        LONG_RUN,
     ),
     Detector(
         "ssn",
         "ssn",
-        r"[0-9][0-9](?P<@_s>[\- ])[0-9]{2}(?P=@_s)[0-9]{4}" + _NUM_END,
+        r"[0-9](?P<@_s>[\- ])[0-9]{2}(?P=@_s)[0-9]{4}" + _NUM_END,
         _check_ssn,
         (DIGIT,),
+        GROUPED_BY_3,
     ),
     Detector(
         "phone_nanp",  # 555-123-4567, 555.123.4567, 555 123 4567
         "phone",
-        r"[0-9][0-9](?:(?P<@_s>[\-.])[0-9]{3}(?P=@_s)|[ ][0-9]{3}[\- ])[0-9]{4}" + _NUM_END,
+        r"[0-9](?:(?P<@_s>[\-.])[0-9]{3}(?P=@_s)|[ ][0-9]{3}[\- ])[0-9]{4}" + _NUM_END,
         _check_phone_nanp,
         (DIGIT,),
+        GROUPED_BY_3,
     ),
-    Detector("phone_local", "phone", r"[0-9][0-9]-[0-9]{4}" + _NUM_END, None, (DIGIT,)),
-    Detector("ssn_bare", "ssn", r"[0-9][0-9]{7}" + _NUM_END, _check_ssn_bare, (DIGIT,)),
-    Detector(
-        "phone_bare",
-        "phone",
-        r"[0-9](?<=[2-9][0-9])[0-9]{8}" + _NUM_END,
-        _check_phone_bare,
-        (DIGIT,),
-    ),
+    Detector("phone_local", "phone", r"[0-9]-[0-9]{4}" + _NUM_END, None, (DIGIT,), GROUPED_BY_3),
     # The digit head is the first octet's first digit; `_OCTETS` checks the other three.
     Detector("ipv4", "ipv4", r"\." + _OCTETS, _check_ipv4, (DIGIT,)),
-    Detector("ipv4_2", "ipv4", r"[0-9]\." + _OCTETS, _check_ipv4, (DIGIT,)),
+    Detector("ipv4_2", "ipv4", r"\." + _OCTETS, _check_ipv4, (DIGIT,), DOTTED),
     Detector(
         "ipv4_3",
         "ipv4",
-        r"[0-9][0-9](?<=0[0-9]{2}|1[0-9]{2}|2[0-4][0-9]|25[0-5])\." + _OCTETS,
+        r"[0-9](?<=0[0-9]{2}|1[0-9]{2}|2[0-4][0-9]|25[0-5])\." + _OCTETS,
         _check_ipv4,
         (DIGIT,),
+        DOTTED,
     ),
     Detector(
         "phone_national",  # trunk 0: 020 7946 0958, 01 23 45 67 89, 030 12345678
@@ -267,21 +314,12 @@ NUMBERS: tuple[Detector, ...] = (
         _check_phone_national,
         (DIGIT,),
     ),
-    # IPv6: a look-ahead demands `::` or enough colons before more is consumed, so
-    # `10:23:45` fails at once; the address itself is validated in Python.
-    Detector(
-        "ipv6",
-        "ipv6",
-        r"[0-9A-Fa-f:](?<=[0-9A-Fa-f:]{2})(?=(?<=::)|(?<=:):|[0-9A-Fa-f:]*::|(?:[0-9A-Fa-f]*:){5})"
-        r"[0-9A-Fa-f:]*(?:(?<=:)[0-9]{1,3}(?:\.[0-9]{1,3}){3})?"
-        r"(?:%[0-9A-Za-z_.\-]+)?(?:/[0-9]{1,3})?(?![0-9A-Za-z_:]|\.[0-9])",
-        _check_ipv6,
-        (*_HEX_ANY, PUNCT),
-    ),
     Detector(
         "iban",
         "iban",
-        r"[A-Z](?<=[A-Z]{2})[0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?" + _WORD_END,
+        # the check digits before the look-behind: `GET`, `HTTP` fail without it
+        r"[A-Z][0-9](?<=[A-Z]{2}[0-9])[0-9](?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?"
+        + _WORD_END,
         _check_iban,
         (LETTER,),
     ),

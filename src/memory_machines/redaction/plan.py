@@ -12,8 +12,17 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from memory_machines.redaction.assignments import find_assignments
-from memory_machines.redaction.detectors import BOUNDARY, HEADS, REJECT, SKIP, Check, Detector, Pass
+from memory_machines.redaction.assignments import find_assignments, may_assign
+from memory_machines.redaction.detectors import (
+    BOUNDARY,
+    FAMILIES,
+    HEADS,
+    REJECT,
+    SKIP,
+    Check,
+    Detector,
+    Pass,
+)
 from memory_machines.redaction.emails import find_emails
 from memory_machines.redaction.numbers import NUMBERS
 from memory_machines.redaction.tokens import AWS_SECRET, TOKENS
@@ -49,10 +58,11 @@ class CompiledPass:
                 kind, check, groups = branches[match.lastindex]  # type: ignore[index]
                 start, end = match.span()
                 start += skip
-                for group in groups:
-                    if match.start(group) >= 0:
-                        start, end = match.span(group)
-                        break
+                if groups:  # the sensitive part is a group: the first one that matched
+                    for group in groups:
+                        if match.start(group) >= 0:
+                            start, end = match.span(group)
+                            break
                 if check is not None:
                     accepted = check(text, start, end)
                     if accepted != end:
@@ -75,19 +85,45 @@ def _alternative(detector: Detector, prefix: str) -> str:
     return detector.body.replace("@_", prefix + "_") + f"(?P<{prefix}>)"
 
 
-def _compile_sweep(detectors: list[Detector]) -> CompiledPass | None:
+def _head_alternatives(
+    head: str, detectors: list[Detector], markers: dict[str, Detector], guarded: bool
+) -> str:
+    """The bodies that follow `head`, in order, each family's members under its one prefix.
+
+    With `guarded=False` every member gets the family's first character but not its
+    look-ahead, each on its own: the same matches, more slowly (the tests compare the two).
+    """
+    slots: list[tuple[str, list[str]]] = []  # (family prefix or "", alternatives)
+    family_slots: dict[str, list[str]] = {}
+    for detector in detectors:
+        if head not in detector.heads:
+            continue
+        prefix = f"{detector.name}__{head}"
+        markers[prefix] = detector
+        alternative = _alternative(detector, prefix)
+        if not detector.family:
+            slots.append(("", [alternative]))
+        elif not guarded:
+            slots.append(("", [FAMILIES[detector.family][0] + alternative]))
+        elif detector.family in family_slots:
+            family_slots[detector.family].append(alternative)
+        else:  # the family stands where its first member does
+            family_slots[detector.family] = [alternative]
+            slots.append(("".join(FAMILIES[detector.family]), family_slots[detector.family]))
+    return "|".join(
+        family + "(?:" + "|".join(members) + ")" if family else members[0]
+        for family, members in slots
+    )
+
+
+def _compile_sweep(detectors: list[Detector], guarded: bool = True) -> CompiledPass | None:
     """`BOUNDARY(?:head1(?:bodies...)|head2(?:bodies...)|...)`: see `detectors.HEADS`."""
     markers: dict[str, Detector] = {}
     groups = []
     for head, head_regex in HEADS:
-        alternatives = []
-        for detector in detectors:
-            if head in detector.heads:
-                prefix = f"{detector.name}__{head}"
-                markers[prefix] = detector
-                alternatives.append(_alternative(detector, prefix))
+        alternatives = _head_alternatives(head, detectors, markers, guarded)
         if alternatives:
-            groups.append(head_regex + "(?:" + "|".join(alternatives) + ")")
+            groups.append(head_regex + "(?:" + alternatives + ")")
     if not groups:
         return None
     regex = re.compile(BOUNDARY + "(?:" + "|".join(groups) + ")")
@@ -157,12 +193,13 @@ class Plan:
         if self.sweep is not None:
             self.sweep.scan(text, spans)
         if self.assignments or self.aws_secret is not None:
-            lowered = _lower_ascii(text)
-            if self.aws_secret is not None and ("aws" in lowered or "secret" in lowered):
+            lowered = text.lower() if text.isascii() else _lower_ascii(text)
+            secret = "secret" in lowered  # both passes need to know
+            if self.aws_secret is not None and (secret or ("w" in lowered and "aws" in lowered)):
                 _scan_lines_mentioning(self.aws_secret, text, lowered, spans)
-            if self.assignments:
+            if self.assignments and may_assign(lowered, secret):
                 find_assignments(text, lowered, spans)
-        if self.emails and ("@" in text or "%40" in text):
+        if self.emails and ("@" in text or "%" in text):  # most texts: no call at all
             find_emails(text, spans)
         return spans
 
