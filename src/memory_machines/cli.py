@@ -50,6 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("id", nargs="?", help="the dead letter's id")
     target.add_argument("--all", action="store_true", help="replay every dead letter")
 
+    keys = sub.add_parser("keys", help="API keys bound to tenants", description="API keys.")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    create = keys_sub.add_parser(
+        "create", help="make a new key for a tenant and print its MM_API_KEYS entry"
+    )
+    create.add_argument("tenant_id")
+
     for name, help_text in (
         ("redact", "redact PII and secrets from stdin or files"),
         ("bench-redaction", "measure redaction accuracy and speed against other engines"),
@@ -120,6 +127,26 @@ async def _dlq(args: argparse.Namespace, settings: Settings) -> int:
         await service.close()
 
 
+def _create_key(tenant_id: str) -> int:
+    """Print a new key (shown once) and the digest entry to add to ``MM_API_KEYS``."""
+    import secrets
+
+    from memory_machines.api.guard import key_digest
+    from memory_machines.errors import ValidationError
+    from memory_machines.ids import validate_id
+
+    try:
+        validate_id("tenant_id", tenant_id)
+    except ValidationError as exc:
+        print(f"memory-machines: {exc.message}", file=sys.stderr)
+        return 2
+    key = f"mm_{secrets.token_urlsafe(32)}"
+    print(f"key:   {key}")
+    print(f"entry: {tenant_id}:sha256:{key_digest(key)}")
+    print("Give the key to the tenant; add the entry to MM_API_KEYS (comma-separated).")
+    return 0
+
+
 def _tool(name: str) -> Callable[[list[str]], int]:
     if name == "redact":
         from memory_machines.redaction import main_redact
@@ -144,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in ("redact", "bench-redaction", "loadtest", "gcp"):
         return _tool(argv[0])(argv[1:])
     args = parser.parse_args(argv)
+    if args.command == "keys":
+        return _create_key(args.tenant_id)
     try:
         settings = Settings()
     except pydantic.ValidationError as exc:

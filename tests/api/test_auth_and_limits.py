@@ -244,3 +244,20 @@ async def test_rejections_are_counted_by_code_in_the_metrics(make_api: ApiFactor
         assert_error(await api.post_json(record(log_id="2")), "SERVICE_UNAVAILABLE")
         metrics = (await api.client.get("/metrics")).json()
         assert metrics["requests_by_outcome"] == {"accepted": 1, "SERVICE_UNAVAILABLE": 1}
+
+
+async def test_a_key_configured_by_its_digest_only_is_accepted(make_api: ApiFactory) -> None:
+    """``tenant:sha256:<digest>`` keeps usable keys out of the configuration."""
+    import hashlib
+
+    digest = hashlib.sha256(b"s3cret-key").hexdigest()
+    async with make_api(auth_enabled=True, api_keys=f"acme:sha256:{digest}") as api:
+        record = {"tenant_id": "acme", "log_id": "k1", "text": "hello"}
+        ok = await api.client.post(
+            "/ingest", json=record, headers={"Authorization": "Bearer s3cret-key"}
+        )
+        bad = await api.client.post(
+            "/ingest", json=record, headers={"Authorization": "Bearer other"}
+        )
+    assert ok.status_code == 202
+    assert bad.status_code == 401

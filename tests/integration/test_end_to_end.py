@@ -143,3 +143,14 @@ def test_invalid_settings_stop_the_command_with_a_clear_message(tmp_path: Path) 
     assert result.returncode == 2
     assert "unknown redaction kinds: bogus" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_keys_create_prints_a_key_and_its_digest_entry(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "keys", "create", "acme")
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split(":", 1) for line in result.stdout.splitlines()[:2])
+    key, entry = lines["key"].strip(), lines["entry"].strip()
+    import hashlib
+
+    assert entry == f"acme:sha256:{hashlib.sha256(key.encode()).hexdigest()}"
+    assert run_cli(tmp_path, "keys", "create", "../x").returncode == 2

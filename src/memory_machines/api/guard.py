@@ -9,13 +9,24 @@ import time
 from memory_machines.errors import Forbidden, RateLimited, Unauthorized
 
 
+def key_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
 def parse_api_keys(spec: str | None) -> dict[str, str]:
-    """``tenant:key,tenant:key`` → {sha256(key): tenant}. Only digests are kept in memory."""
+    """``tenant:key`` or ``tenant:sha256:<hex digest>`` entries, comma-separated, into
+    {digest: tenant}. Only digests are kept in memory; with the digest form the configuration
+    never holds a usable key either (``memory-machines keys create TENANT`` prints both)."""
     keys: dict[str, str] = {}
     for entry in (spec or "").split(","):
         tenant, sep, key = entry.strip().partition(":")
-        if sep and tenant and key:
-            keys[hashlib.sha256(key.encode()).hexdigest()] = tenant
+        if not (sep and tenant and key):
+            continue
+        scheme, _, digest = key.partition(":")
+        if scheme == "sha256" and len(digest) == 64:
+            keys[digest.lower()] = tenant
+        else:
+            keys[key_digest(key)] = tenant
     return keys
 
 
@@ -41,7 +52,7 @@ class KeyGuard:
         key = self._presented(headers)
         if not key:
             raise Unauthorized("an API key is required")
-        tenant = self.api_keys.get(hashlib.sha256(key.encode()).hexdigest())
+        tenant = self.api_keys.get(key_digest(key))
         if tenant is None:
             raise Unauthorized("the API key is not valid")
         if tenant != tenant_id:
