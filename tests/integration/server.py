@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
@@ -44,7 +44,11 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """``python -m memory_machines <command>`` with its own data dir and log file."""
+    """``python -m memory_machines <command>`` with its own data dir and log file.
+
+    Every started process is remembered so the suite kills it even when a test fails midway."""
+
+    started: ClassVar[list[ServerProcess]] = []
 
     def __init__(self, data_dir: Path, command: str = "serve", **env: Any) -> None:
         self.data_dir = data_dir
@@ -65,6 +69,7 @@ class ServerProcess:
             self.process = subprocess.Popen(
                 args, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
+        ServerProcess.started.append(self)
         if self.command in ("serve", "api"):
             wait_for(
                 lambda: self._healthy(),
