@@ -11,6 +11,7 @@ Every adapter guarantees:
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 from abc import ABC, abstractmethod
@@ -72,21 +73,19 @@ class Store(ABC):
     async def get(self, tenant_id: str, log_id: str) -> Document | None:
         """The tenant's document, or None."""
 
-    @abstractmethod
-    async def has_content(self, tenant_id: str, log_id: str, content_hash: str) -> bool:
-        """Whether this exact content is already stored (to skip re-processing a redelivery)."""
-
     async def stored_hashes(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """The ``content_hash`` of each ``(tenant_id, log_id)`` already stored.
 
-        The worker asks once per claimed batch; adapters that can answer in one round trip
-        override this."""
-        found: dict[tuple[str, str], str] = {}
-        for tenant_id, log_id in keys:
-            document = await self.get(tenant_id, log_id)
-            if document is not None:
-                found[(tenant_id, log_id)] = document.content_hash
-        return found
+        The duplicate check behind the worker (once per claimed batch) and ``has_content``.
+        This default reads the documents concurrently; adapters that can answer in one round
+        trip override it."""
+        documents = await asyncio.gather(*(self.get(tenant, log_id) for tenant, log_id in keys))
+        return {(d.tenant_id, d.log_id): d.content_hash for d in documents if d is not None}
+
+    async def has_content(self, tenant_id: str, log_id: str, content_hash: str) -> bool:
+        """Whether this exact content is already stored (to skip re-processing a redelivery)."""
+        stored = await self.stored_hashes([(tenant_id, log_id)])
+        return stored.get((tenant_id, log_id)) == content_hash
 
     @abstractmethod
     async def _list(

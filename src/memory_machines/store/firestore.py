@@ -17,6 +17,7 @@ composite index has to be deployed.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 from memory_machines.document import Document
@@ -94,12 +95,22 @@ class FirestoreStore(Store):
             return None
         return Document.from_dict(snapshot.to_dict())
 
-    async def has_content(self, tenant_id: str, log_id: str, content_hash: str) -> bool:
+    async def stored_hashes(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """One batched read of just the hashes (``get_all``), not one round trip per key."""
+        if not keys:
+            return {}
+        refs = [self._logs(tenant_id).document(log_id) for tenant_id, log_id in keys]
+        found: dict[tuple[str, str], str] = {}
         with vendor_errors(StoreUnavailable, "firestore read"):
             async with asyncio.timeout(self._timeout_s):
-                ref = self._logs(tenant_id).document(log_id)
-                snapshot = await ref.get(["content_hash"], timeout=self._timeout_s)
-        return _stored_hash(snapshot) == content_hash
+                async for snapshot in self._client.get_all(
+                    refs, field_paths=["content_hash"], timeout=self._timeout_s
+                ):
+                    stored = _stored_hash(snapshot)
+                    if stored is not None:
+                        tenant_id = snapshot.reference.parent.parent.id
+                        found[(tenant_id, snapshot.id)] = stored
+        return found
 
     async def _list(
         self, tenant_id: str, limit: int, after: tuple[str, str] | None

@@ -26,10 +26,6 @@ class MemoryStore(Store):
     async def get(self, tenant_id: str, log_id: str) -> Document | None:
         return self._tenants.get(tenant_id, {}).get(log_id)
 
-    async def has_content(self, tenant_id: str, log_id: str, content_hash: str) -> bool:
-        doc = await self.get(tenant_id, log_id)
-        return doc is not None and doc.content_hash == content_hash
-
     async def _list(
         self, tenant_id: str, limit: int, after: tuple[str, str] | None
     ) -> list[Document]:

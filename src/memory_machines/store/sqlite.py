@@ -115,16 +115,6 @@ class SqliteStore(Store):
 
         return await self._read(query)
 
-    async def has_content(self, tenant_id: str, log_id: str, content_hash: str) -> bool:
-        def query(conn: sqlite3.Connection) -> bool:
-            row = conn.execute(
-                "SELECT 1 FROM processed_logs WHERE tenant_id = ? AND log_id = ? AND content_hash = ?",
-                (tenant_id, log_id, content_hash),
-            ).fetchone()
-            return row is not None
-
-        return await self._read(query)
-
     async def stored_hashes(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
         if not keys:
             return {}
