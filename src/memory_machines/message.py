@@ -79,14 +79,15 @@ class Message(NamedTuple):
         correlation_id: str,
         received_at: str | None = None,
     ) -> Message:
+        # Positional: a named tuple built by keyword costs three times as much, once per record.
         return cls(
-            tenant_id=tenant_id,
-            log_id=log_id,
-            text=text,
-            source=source,
-            content_hash=content_hash(text),
-            correlation_id=correlation_id,
-            received_at=received_at or utc_now_iso(),
+            tenant_id,
+            log_id,
+            text,
+            source,
+            content_hash(text),
+            correlation_id,
+            received_at or utc_now_iso(),
         )
 
     def attributes(self) -> dict[str, str]:

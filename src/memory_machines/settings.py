@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from memory_machines.redaction.kinds import ALL_KINDS
+from memory_machines.redaction.kinds import ALL_KINDS, parse_kinds
 
 
 class Settings(BaseSettings):
@@ -100,7 +100,5 @@ class Settings(BaseSettings):
                 raise ValueError(f"unknown redaction kinds: {', '.join(sorted(unknown))}")
         return value
 
-    def enabled_redaction_kinds(self) -> list[str] | None:
-        if not self.redaction_kinds:
-            return None
-        return [kind.strip() for kind in self.redaction_kinds.split(",") if kind.strip()]
+    def enabled_redaction_kinds(self) -> frozenset[str] | None:
+        return parse_kinds(self.redaction_kinds) if self.redaction_kinds else None

@@ -18,7 +18,7 @@ from memory_machines.errors import (
     ValidationError,
 )
 from memory_machines.ids import validate_id
-from memory_machines.message import Message, Source, content_hash, new_log_id, utc_now_iso
+from memory_machines.message import Message, Source, new_log_id, utc_now_iso
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +46,7 @@ def record_to_message(
 ) -> Message:
     """Validate one JSON record ``{"tenant_id", "log_id", "text"}``.
 
-    Runs once per NDJSON line, so it builds the message positionally and looks each field up once.
+    Runs once per NDJSON line, so each field is looked up once.
     """
     if not isinstance(record, dict):
         raise InvalidJson("body must be a JSON object")
@@ -54,23 +54,15 @@ def record_to_message(
     log_id = record.get("log_id")
     text = record.get("text")
     if tenant_id is None or log_id is None or text is None:
-        missing = next(
-            f
-            for f, v in (("tenant_id", tenant_id), ("log_id", log_id), ("text", text))
-            if v is None
-        )
+        missing = "tenant_id" if tenant_id is None else "log_id" if log_id is None else "text"
         raise ValidationError(f"{missing} is required")
-    tenant_id = validate_id("tenant_id", tenant_id)
-    log_id = validate_id("log_id", log_id)
-    text = check_text(text, limits)
-    return Message(
-        tenant_id,
-        log_id,
-        text,
-        source,
-        content_hash(text),
-        correlation_id,
-        received_at or utc_now_iso(),
+    return Message.create(
+        tenant_id=validate_id("tenant_id", tenant_id),
+        log_id=validate_id("log_id", log_id),
+        text=check_text(text, limits),
+        source=source,
+        correlation_id=correlation_id,
+        received_at=received_at,
     )
 
 
