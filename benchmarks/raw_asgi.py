@@ -15,6 +15,8 @@ from typing import Any
 
 import uvicorn
 
+from memory_machines.api.server import uvicorn_config
+
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
@@ -54,18 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8090)
     args = parser.parse_args(argv)
-    config = uvicorn.Config(
-        app,
-        host=args.host,
-        port=args.port,
-        loop="uvloop",
-        http="httptools",
-        lifespan="on",
-        access_log=False,
-        log_config=None,
-        proxy_headers=False,
-    )
-    uvicorn.Server(config).run()
+    uvicorn.Server(uvicorn_config(app, args.host, args.port)).run()
     return 0
 
 

@@ -72,18 +72,13 @@ def _run_http(host: str, port: int, with_worker: bool, settings: Settings) -> in
     import uvicorn
 
     from memory_machines.api import create_app
+    from memory_machines.api.server import uvicorn_config
 
-    config = uvicorn.Config(
+    config = uvicorn_config(
         create_app(settings, with_worker=with_worker),
-        host=host,
-        port=port,
-        loop="uvloop" if sys.platform != "win32" else "asyncio",
-        http="httptools",
-        lifespan="on",
-        access_log=False,
-        proxy_headers=False,  # the app never reads the client address; skip the middleware
-        log_config=None,
-        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds) + 5,
+        host,
+        port,
+        graceful_shutdown_s=int(settings.shutdown_grace_seconds) + 5,
     )
     uvicorn.Server(config).run()
     return 0
