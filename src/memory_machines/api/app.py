@@ -97,7 +97,7 @@ class App:
     # -- requests ---------------------------------------------------------------------------
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        request.request_id = new_request_id(request.headers.get("x-request-id"))
+        request.request_id = new_request_id(request.header(b"x-request-id"))
         path = request.path
         try:
             if request.method == "GET" and path in SPECIAL_PATHS:
@@ -172,7 +172,7 @@ class App:
             depth: int | None = await self.service.queue.depth()
         except MemoryMachinesError:
             depth = None
-        accept = request.headers.get("accept", "")
+        accept = request.header(b"accept") or ""
         metrics = self.service.metrics
         if "text/plain" in accept or "openmetrics" in accept:
             body = metrics.to_prometheus(depth).encode()

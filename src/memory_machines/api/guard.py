@@ -5,8 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from collections.abc import Callable
 
 from memory_machines.errors import Forbidden, RateLimited, Unauthorized
+
+# A request's header by lower-case name (``Request.header``).
+HeaderLookup = Callable[[bytes], str | None]
 
 
 def key_digest(key: str) -> str:
@@ -40,16 +44,16 @@ class KeyGuard:
         self.admin_token = admin_token
 
     @staticmethod
-    def _presented(headers: dict[str, str]) -> str | None:
-        auth = headers.get("authorization", "")
+    def _presented(header: HeaderLookup) -> str | None:
+        auth = header(b"authorization") or ""
         if auth[:7].lower() == "bearer ":
             return auth[7:].strip()
-        return headers.get("x-api-key")
+        return header(b"x-api-key")
 
-    def check_tenant(self, headers: dict[str, str], tenant_id: str) -> None:
+    def check_tenant(self, header: HeaderLookup, tenant_id: str) -> None:
         if not self.enabled:
             return
-        key = self._presented(headers)
+        key = self._presented(header)
         if not key:
             raise Unauthorized("an API key is required")
         tenant = self.api_keys.get(key_digest(key))
@@ -58,10 +62,10 @@ class KeyGuard:
         if tenant != tenant_id:
             raise Forbidden("the API key is not allowed for this tenant")
 
-    def check_admin(self, headers: dict[str, str]) -> None:
+    def check_admin(self, header: HeaderLookup) -> None:
         if not self.enabled and not self.admin_token:
             return
-        key = self._presented(headers)
+        key = self._presented(header)
         if not key:
             raise Unauthorized("the admin token is required")
         if not self.admin_token or not hmac.compare_digest(key, self.admin_token):

@@ -35,11 +35,9 @@ class Handlers:
 
     # -- ingest -----------------------------------------------------------------------------
     async def ingest(self, request: Request) -> Result:
-        mime, charset = decoding.media_type(request.headers.get("content-type"))
+        mime, charset = decoding.media_type(request.header(b"content-type"))
         raw = await request.body(self.max_body_bytes)
-        body = decoding.decompress(
-            raw, request.headers.get("content-encoding"), self.max_body_bytes
-        )
+        body = decoding.decompress(raw, request.header(b"content-encoding"), self.max_body_bytes)
         if charset not in (None, "utf-8", "utf8") and mime != decoding.TEXT:
             body = decoding.decode_text(body, charset).encode("utf-8")
         cid = request.request_id
@@ -68,7 +66,7 @@ class Handlers:
             message = parse_json(body, cid, self.limits)
         else:
             text = decoding.decode_text(body, charset)
-            message = parse_text(text, request.headers.get("x-tenant-id"), cid, self.limits)
+            message = parse_text(text, request.header(b"x-tenant-id"), cid, self.limits)
         await self._enqueue(request, [message])
         self.service.metrics.records["accepted"] += 1
         return 202, ok(
@@ -84,7 +82,7 @@ class Handlers:
         for m in messages:
             per_tenant[m.tenant_id] = per_tenant.get(m.tenant_id, 0) + 1
         for tenant_id in per_tenant:  # every key is checked before any tokens are spent
-            self.guard.check_tenant(request.headers, tenant_id)
+            self.guard.check_tenant(request.header, tenant_id)
         for tenant_id, count in per_tenant.items():
             self.rate_limiter.take(tenant_id, count)
         if self.queue_depth + len(messages) > self.service.settings.queue_max_depth:
@@ -97,7 +95,7 @@ class Handlers:
     # -- reads ------------------------------------------------------------------------------
     async def list_logs(self, request: Request, tenant_id: str) -> Result:
         validate_id("tenant_id", tenant_id)
-        self.guard.check_tenant(request.headers, tenant_id)
+        self.guard.check_tenant(request.header, tenant_id)
         query = request.query()
         limit_raw = query.get("limit", str(DEFAULT_PAGE_SIZE))
         if not (limit_raw.isascii() and limit_raw.isdigit()):  # not '²' nor other digits
@@ -110,7 +108,7 @@ class Handlers:
     async def get_log(self, request: Request, tenant_id: str, log_id: str) -> Result:
         validate_id("tenant_id", tenant_id)
         validate_id("log_id", log_id)
-        self.guard.check_tenant(request.headers, tenant_id)
+        self.guard.check_tenant(request.header, tenant_id)
         document = await self.service.store.get(tenant_id, log_id)
         if document is None:
             raise NotFound(f"log {log_id} of tenant {tenant_id} is not stored (yet)")
@@ -118,7 +116,7 @@ class Handlers:
 
     # -- dead letters -----------------------------------------------------------------------
     async def dead_letters(self, request: Request) -> Result:
-        self.guard.check_admin(request.headers)
+        self.guard.check_admin(request.header)
         limit_raw = request.query().get("limit", "100")
         if not (limit_raw.isascii() and limit_raw.isdigit()) or not 1 <= int(limit_raw) <= 1000:
             raise ValidationError("limit must be between 1 and 1000")
@@ -126,7 +124,7 @@ class Handlers:
         return 200, ok({"items": [entry.to_dict() for entry in entries]})
 
     async def replay(self, request: Request, dead_letter_id: str) -> Result:
-        self.guard.check_admin(request.headers)
+        self.guard.check_admin(request.header)
         if not await self.service.queue.replay(dead_letter_id):
             raise NotFound(f"dead letter {dead_letter_id} does not exist")
         if self.service.worker is not None:

@@ -21,7 +21,9 @@ Send = Callable[[Message], Awaitable[None]]
 
 
 class Request:
-    __slots__ = ("headers", "method", "path", "query_string", "receive", "request_id", "scope")
+    __slots__ = (
+        "_headers", "method", "path", "query_string", "raw_headers", "receive", "request_id", "scope"
+    )  # fmt: skip
 
     def __init__(self, scope: Scope, receive: Receive) -> None:
         self.scope = scope
@@ -29,19 +31,34 @@ class Request:
         self.method: str = scope["method"]
         self.path: str = scope["path"]
         self.query_string: bytes = scope.get("query_string", b"")
-        # Header names arrive lower-cased from the ASGI server; the last value wins.
-        self.headers: dict[str, str] = {
-            name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]
-        }
+        # Names arrive lower-cased from the ASGI server; the last value wins. Kept as bytes: an
+        # ingest request reads four headers, and decoding all of them cost more than that.
+        self.raw_headers: dict[bytes, bytes] = dict(scope["headers"])
+        self._headers: dict[str, str] | None = None
         self.request_id = ""
+
+    def header(self, name: bytes) -> str | None:
+        """One header's value (``name`` lower-case), or None."""
+        value = self.raw_headers.get(name)
+        return None if value is None else value.decode("latin-1")
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Every header, decoded: for the few paths that hand all of them on."""
+        if self._headers is None:
+            self._headers = {
+                name.decode("latin-1"): value.decode("latin-1")
+                for name, value in self.raw_headers.items()
+            }
+        return self._headers
 
     def query(self) -> dict[str, str]:
         return dict(parse_qsl(self.query_string.decode("latin-1"), keep_blank_values=True))
 
     async def body(self, max_bytes: int) -> bytes:
         """Read the body, refusing as soon as it passes ``max_bytes`` (never buffer a flood)."""
-        declared = self.headers.get("content-length")
-        if declared and declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
+        declared = self.raw_headers.get(b"content-length")
+        if declared and declared.isdigit() and int(declared) > max_bytes:
             raise PayloadTooLarge(f"body is larger than {max_bytes} bytes")
         chunks: list[bytes] = []
         size = 0

@@ -95,15 +95,23 @@ class SqliteQueue(Queue):
         """Join the insert that is still waiting for the writer, or open a new one.
 
         Requests arriving while an insert waits share it: one write, one savepoint, one
-        ``executemany``, one future. Each caller still returns only after that commit."""
+        ``executemany``. Each caller still returns only after that commit."""
         now = time.time()
         rows = [(*m, now, m.received_at) for m in messages]
+        loop = asyncio.get_running_loop()
+        committed: asyncio.Future[None] = loop.create_future()
         batch = self._open_insert
-        if batch is None or not batch.add(rows):
-            batch = self._open_insert = _InsertBatch(rows)
-            batch.future = asyncio.ensure_future(self._write(batch.insert))
-        assert batch.future is not None
-        await asyncio.shield(batch.future)
+        if batch is None or not batch.add(rows, committed):
+            batch = self._open_insert = _InsertBatch(rows, committed)
+            # Handed to the writer on the next turn of the loop, so that the requests read in
+            # this turn join it rather than each waiting for a commit of its own.
+            loop.call_soon(self._submit_insert, batch, loop)
+        await committed
+
+    def _submit_insert(self, batch: _InsertBatch, loop: asyncio.AbstractEventLoop) -> None:
+        write = loop.create_future()
+        write.add_done_callback(batch.settle)
+        self.db.submit(batch.insert, write)
 
     async def claim(self, max_messages: int, lease_s: float, owner: str) -> list[Delivery]:
         def claim_rows(conn: sqlite3.Connection) -> list[Delivery]:
@@ -265,25 +273,40 @@ class _InsertBatch:
     """Rows from concurrent ``enqueue`` calls, inserted by one write in the writer thread.
 
     The writer thread closes the batch when it runs the insert; a request arriving after that
-    opens a new batch, so no row can be added to an insert that already ran."""
+    opens a new batch, so no row can be added to an insert that already ran. Each request waits
+    on a future of its own (cancelling one request must not cancel the others' wait)."""
 
-    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+    def __init__(self, rows: list[tuple[Any, ...]], waiter: asyncio.Future[None]) -> None:
         self.rows = rows
+        self.waiters = [waiter]
         self.closed = False
         self.lock = threading.Lock()
-        self.future: asyncio.Future[None] | None = None
 
-    def add(self, rows: list[tuple[Any, ...]]) -> bool:
+    def add(self, rows: list[tuple[Any, ...]], waiter: asyncio.Future[None]) -> bool:
         with self.lock:
             if self.closed:
                 return False
             self.rows.extend(rows)
+            self.waiters.append(waiter)
             return True
 
     def insert(self, conn: sqlite3.Connection) -> None:
         with self.lock:
             self.closed = True
         conn.executemany(_INSERT, self.rows)
+
+    def settle(self, write: asyncio.Future[None]) -> None:
+        """Once the shared write is committed (or failed), answer every request of the batch."""
+        error = write.exception()
+        for waiter in self.waiters:
+            if waiter.done():  # that request was cancelled
+                continue
+            if error is None:
+                waiter.set_result(None)
+            elif isinstance(error, DatabaseUnavailable):
+                waiter.set_exception(QueueUnavailable(error.message))
+            else:
+                waiter.set_exception(error)
 
 
 def _delete(conn: sqlite3.Connection, delivery: Delivery) -> None:

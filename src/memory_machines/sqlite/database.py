@@ -109,12 +109,18 @@ class SqliteDatabase:
     # -- writes ----------------------------------------------------------------------------
     async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn`` in the next group commit; return its result once durably committed."""
-        if self._writer is None:
-            raise DatabaseUnavailable("database is closed")
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        self._writes.put(_Pending(fn, future, loop))
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self.submit(fn, future)
         return await future
+
+    def submit(self, fn: Callable[[sqlite3.Connection], T], future: asyncio.Future[T]) -> None:
+        """Queue ``fn`` for the next group commit; ``future`` gets its result once committed.
+
+        For a write shared by many waiters, which each wait on a future of their own."""
+        if self._writer is None:
+            future.set_exception(DatabaseUnavailable("database is closed"))
+            return
+        self._writes.put(_Pending(fn, future, future.get_loop()))
 
     def _write_loop(self, conn: sqlite3.Connection) -> None:
         stopping = False
