@@ -86,9 +86,9 @@ async def test_a_closed_database_refuses_writes(tmp_path: Path) -> None:
 
 
 def test_insert_columns_follow_the_message_fields() -> None:
-    """Rows are built as (*message, available_at, enqueued_at): the column list must match."""
+    """A message binds as it is (?1..?8 in field order): the column list must match."""
     from memory_machines.message import Message
     from memory_machines.queue.sqlite import _INSERT
 
     columns = _INSERT.split("(")[1].split(")")[0].replace(" ", "").split(",")
-    assert columns == [*Message._fields, "available_at", "enqueued_at"]
+    assert columns == [*Message._fields, "enqueued_at", "available_at"]

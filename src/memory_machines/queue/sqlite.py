@@ -34,10 +34,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 _EXPIRED_ERROR = "lease expired: the worker stopped while processing"
-# Columns in the order of the Message tuple, then available_at and enqueued_at.
+# A message tuple binds as it is: its fields in order, received_at (?7) doubling as enqueued_at,
+# and the row visible from now on (unix seconds computed by SQLite, not bound per row).
 _INSERT = (
     "INSERT INTO queue_messages (tenant_id, log_id, text, source, content_hash, correlation_id, "
-    "received_at, schema_version, available_at, enqueued_at) VALUES (?,?,?,?,?,?,?,?,?,?)"
+    "received_at, schema_version, enqueued_at, available_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?7, (julianday('now') - 2440587.5) * 86400.0)"
 )
 _DEAD_COLUMNS = (
     f"{MESSAGE_COLUMNS}, attempts, last_error, dead_lettered_at, first_enqueued_at, history"
@@ -96,13 +98,11 @@ class SqliteQueue(Queue):
 
         Requests arriving while an insert waits share it: one write, one savepoint, one
         ``executemany``. Each caller still returns only after that commit."""
-        now = time.time()
-        rows = [(*m, now, m.received_at) for m in messages]
         loop = asyncio.get_running_loop()
         committed: asyncio.Future[None] = loop.create_future()
         batch = self._open_insert
-        if batch is None or not batch.add(rows, committed):
-            batch = self._open_insert = _InsertBatch(rows, committed)
+        if batch is None or not batch.add(messages, committed):
+            batch = self._open_insert = _InsertBatch(list(messages), committed)
             # Handed to the writer on the next turn of the loop, so that the requests read in
             # this turn join it rather than each waiting for a commit of its own.
             loop.call_soon(self._submit_insert, batch, loop)
@@ -276,24 +276,24 @@ class _InsertBatch:
     opens a new batch, so no row can be added to an insert that already ran. Each request waits
     on a future of its own (cancelling one request must not cancel the others' wait)."""
 
-    def __init__(self, rows: list[tuple[Any, ...]], waiter: asyncio.Future[None]) -> None:
-        self.rows = rows
+    def __init__(self, messages: list[Message], waiter: asyncio.Future[None]) -> None:
+        self.messages = messages
         self.waiters = [waiter]
         self.closed = False
         self.lock = threading.Lock()
 
-    def add(self, rows: list[tuple[Any, ...]], waiter: asyncio.Future[None]) -> bool:
+    def add(self, messages: Sequence[Message], waiter: asyncio.Future[None]) -> bool:
         with self.lock:
             if self.closed:
                 return False
-            self.rows.extend(rows)
+            self.messages.extend(messages)
             self.waiters.append(waiter)
             return True
 
     def insert(self, conn: sqlite3.Connection) -> None:
         with self.lock:
             self.closed = True
-        conn.executemany(_INSERT, self.rows)
+        conn.executemany(_INSERT, self.messages)
 
     def settle(self, write: asyncio.Future[None]) -> None:
         """Once the shared write is committed (or failed), answer every request of the batch."""
