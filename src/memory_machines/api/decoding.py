@@ -19,17 +19,17 @@ _NDJSON_ALIASES = {
 }
 
 
-def media_type(content_type: str | None) -> tuple[str, str | None]:
-    """Return (media type, charset) or raise UNSUPPORTED_CONTENT_TYPE."""
+def media_type(content_type: bytes | None) -> tuple[str, str | None]:
+    """Return (media type, charset) of a raw header value or raise UNSUPPORTED_CONTENT_TYPE."""
     if not content_type:
         raise UnsupportedContentType("Content-Type is required")
     return _parse_media_type(content_type)
 
 
 @functools.lru_cache(maxsize=256)
-def _parse_media_type(content_type: str) -> tuple[str, str | None]:
+def _parse_media_type(content_type: bytes) -> tuple[str, str | None]:
     """Cached: clients send the same few header values millions of times (errors never cache)."""
-    mime, _, params = content_type.partition(";")
+    mime, _, params = content_type.decode("latin-1").partition(";")
     mime = mime.strip().lower()
     if mime in _NDJSON_ALIASES:
         mime = NDJSON

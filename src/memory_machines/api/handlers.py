@@ -35,9 +35,11 @@ class Handlers:
 
     # -- ingest -----------------------------------------------------------------------------
     async def ingest(self, request: Request) -> Result:
-        mime, charset = decoding.media_type(request.header(b"content-type"))
-        raw = await request.body(self.max_body_bytes)
-        body = decoding.decompress(raw, request.header(b"content-encoding"), self.max_body_bytes)
+        mime, charset = decoding.media_type(request.raw_headers.get(b"content-type"))
+        body = await request.body(self.max_body_bytes)
+        encoding = request.header(b"content-encoding")
+        if encoding is not None:
+            body = decoding.decompress(body, encoding, self.max_body_bytes)
         if charset not in (None, "utf-8", "utf8") and mime != decoding.TEXT:
             body = decoding.decode_text(body, charset).encode("utf-8")
         cid = request.request_id
@@ -78,9 +80,12 @@ class Handlers:
         )
 
     async def _enqueue(self, request: Request, messages: list[Message]) -> None:
-        per_tenant: dict[str, int] = {}
-        for m in messages:
-            per_tenant[m.tenant_id] = per_tenant.get(m.tenant_id, 0) + 1
+        if len(messages) == 1:
+            per_tenant = {messages[0].tenant_id: 1}
+        else:
+            per_tenant = {}
+            for m in messages:
+                per_tenant[m.tenant_id] = per_tenant.get(m.tenant_id, 0) + 1
         for tenant_id in per_tenant:  # every key is checked before any tokens are spent
             self.guard.check_tenant(request.header, tenant_id)
         for tenant_id, count in per_tenant.items():

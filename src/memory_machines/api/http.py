@@ -60,10 +60,15 @@ class Request:
         declared = self.raw_headers.get(b"content-length")
         if declared and declared.isdigit() and int(declared) > max_bytes:
             raise PayloadTooLarge(f"body is larger than {max_bytes} bytes")
+        event = await self.receive()
+        if event["type"] == "http.request" and not event.get("more_body", False):
+            body: bytes = event.get("body", b"")  # the whole body in one event: the usual case
+            if len(body) > max_bytes:
+                raise PayloadTooLarge(f"body is larger than {max_bytes} bytes")
+            return body
         chunks: list[bytes] = []
         size = 0
         while True:
-            event = await self.receive()
             if event["type"] == "http.disconnect":
                 # The client left mid-upload: a truncated body must never pass for the whole one.
                 raise InvalidBody("the client disconnected before the body was complete")
@@ -75,7 +80,8 @@ class Request:
                 chunks.append(chunk)
             if not event.get("more_body", False):
                 break
-        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            event = await self.receive()
+        return b"".join(chunks)
 
 
 async def send_bytes(
