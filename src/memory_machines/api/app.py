@@ -19,6 +19,7 @@ from memory_machines.api.handlers import Handlers, Result, new_request_id
 from memory_machines.api.http import Receive, Request, Scope, Send, failure, send_bytes, send_json
 from memory_machines.api.openapi import DOCS_HTML, openapi_spec
 from memory_machines.errors import MemoryMachinesError, MethodNotAllowed, NotFound
+from memory_machines.message import new_uuid4
 from memory_machines.service import Service
 from memory_machines.settings import Settings
 
@@ -97,19 +98,22 @@ class App:
     # -- requests ---------------------------------------------------------------------------
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        request.request_id = new_request_id(request.header(b"x-request-id"))
+        given = request.raw_headers.get(b"x-request-id")
+        request.request_id = new_uuid4() if given is None else new_request_id(given)
         path = request.path
         try:
             if request.method == "GET" and path in SPECIAL_PATHS:
                 await self._special(request, send)
                 return
-            route, params = self._resolve(request)
-            status, payload = await route(request, params)
-            await send_json(send, status, payload, request.request_id)
-            if path == "/ingest":
+            if path == "/ingest" and request.method == "POST":  # the hot path: no route table
+                status, payload = await self.handlers.ingest(request)
                 # Outcomes are "accepted" or an error code (an all-rejected batch is answered here).
                 outcome = "accepted" if status == 202 else payload["error"]["code"]
                 self.service.metrics.requests[outcome] += 1
+            else:
+                route, params = self._resolve(request)
+                status, payload = await route(request, params)
+            await send_json(send, status, payload, request.request_id)
         except MemoryMachinesError as exc:
             await self._error(request, send, exc)
         except Exception:

@@ -32,6 +32,7 @@ class Handlers:
             settings.tenant_rate_limit_per_s, settings.tenant_rate_burst
         )
         self.queue_depth = 0  # refreshed in the background by the app
+        self.max_queue_depth = settings.queue_max_depth
 
     # -- ingest -----------------------------------------------------------------------------
     async def ingest(self, request: Request) -> Result:
@@ -80,22 +81,26 @@ class Handlers:
         )
 
     async def _enqueue(self, request: Request, messages: list[Message]) -> None:
-        if len(messages) == 1:
-            per_tenant = {messages[0].tenant_id: 1}
+        count = len(messages)
+        if count == 1:  # a single JSON or text record: no tally to build
+            tenant_id = messages[0].tenant_id
+            self.guard.check_tenant(request.header, tenant_id)
+            self.rate_limiter.take(tenant_id)
         else:
-            per_tenant = {}
+            per_tenant: dict[str, int] = {}
             for m in messages:
                 per_tenant[m.tenant_id] = per_tenant.get(m.tenant_id, 0) + 1
-        for tenant_id in per_tenant:  # every key is checked before any tokens are spent
-            self.guard.check_tenant(request.header, tenant_id)
-        for tenant_id, count in per_tenant.items():
-            self.rate_limiter.take(tenant_id, count)
-        if self.queue_depth + len(messages) > self.service.settings.queue_max_depth:
+            for tenant_id in per_tenant:  # every key is checked before any tokens are spent
+                self.guard.check_tenant(request.header, tenant_id)
+            for tenant_id, tenant_count in per_tenant.items():
+                self.rate_limiter.take(tenant_id, tenant_count)
+        if self.queue_depth + count > self.max_queue_depth:
             raise Overloaded("the queue is over its depth limit", retry_after_s=5)
-        await self.service.queue.enqueue(messages)
-        self.queue_depth += len(messages)
-        if self.service.worker is not None:
-            self.service.worker.notify()
+        service = self.service
+        await service.queue.enqueue(messages)
+        self.queue_depth += count
+        if service.worker is not None:
+            service.worker.notify()
 
     # -- reads ------------------------------------------------------------------------------
     async def list_logs(self, request: Request, tenant_id: str) -> Result:
@@ -150,8 +155,10 @@ class Handlers:
         return 200, ok({"status": "ready"})
 
 
-def new_request_id(header: str | None) -> str:
+def new_request_id(header: bytes | None) -> str:
     """Honour a sane ``X-Request-Id``; anything else gets a fresh UUIDv4."""
-    if header and len(header) <= 128 and header.isascii() and header.isprintable():
-        return header
+    if header and len(header) <= 128 and header.isascii():
+        value = header.decode("ascii")
+        if value.isprintable():
+            return value
     return new_uuid4()
