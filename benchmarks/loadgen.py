@@ -152,6 +152,32 @@ def max_throughput(
         _closed_loop(ctx.wrk, url, kind, f"{run_id}{i}", text, batch, conns, budget.load_s)
         for i in range(budget.repeats)
     ]
+    return median_run(runs)
+
+
+def paired_max_throughput(
+    ctx: Context, urls: list[str], kind: Kind, run_ids: list[str]
+) -> list[list[LoadStats]]:
+    """``repeats`` rounds of one closed-loop run against each URL in turn, after a warm-up of
+    each: a slow spell of a shared machine then falls on both sides of a ratio, not on one.
+
+    Returns the runs of each URL, in the order of ``urls``."""
+    budget, text = ctx.budget, payloads.log_text(200)
+    conns = budget.connections
+    if budget.warmup_s > 0:
+        for url, run_id in zip(urls, run_ids, strict=True):
+            _closed_loop(ctx.wrk, url, kind, f"{run_id}w", text, 1, conns, budget.warmup_s)
+    runs: list[list[LoadStats]] = [[] for _ in urls]
+    for i in range(budget.repeats):
+        for url, run_id, out in zip(urls, run_ids, runs, strict=True):
+            out.append(
+                _closed_loop(ctx.wrk, url, kind, f"{run_id}{i}", text, 1, conns, budget.load_s)
+            )
+    return runs
+
+
+def median_run(runs: list[LoadStats]) -> LoadStats:
+    """The median run by throughput."""
     return sorted(runs, key=lambda r: r.rps)[len(runs) // 2]
 
 
