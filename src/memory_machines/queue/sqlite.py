@@ -11,9 +11,8 @@ Every write is committed with fsync (WAL, ``synchronous=FULL``) before its call 
 
 from __future__ import annotations
 
-import asyncio
+import itertools
 import sqlite3
-import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -26,6 +25,7 @@ from memory_machines.queue.base import DeadLetter, Queue
 from memory_machines.settings import Settings
 from memory_machines.sqlite.database import DatabaseUnavailable, SqliteDatabase
 from memory_machines.sqlite.schema import MESSAGE_COLUMNS
+from memory_machines.sqlite.shared_write import SharedWrite
 from memory_machines.store.sqlite import SqliteStore, put_document
 
 if TYPE_CHECKING:
@@ -63,7 +63,10 @@ class SqliteQueue(Queue):
     def __init__(self, db: SqliteDatabase, *, max_attempts: int = 5) -> None:
         self.db = db
         self.max_attempts = max_attempts
-        self._open_insert: _InsertBatch | None = None
+        # Concurrent calls share one write (see SharedWrite): under load, one insert and one
+        # savepoint per commit instead of one per request, one pass over completed messages.
+        self._insert = SharedWrite(db, _insert_all, QueueUnavailable)
+        self._store_and_ack = SharedWrite(db, _store_and_ack_all, QueueUnavailable)
         self._next_sweep_at = 0.0
 
     @classmethod
@@ -94,24 +97,8 @@ class SqliteQueue(Queue):
             raise QueueUnavailable(exc.message) from exc
 
     async def enqueue(self, messages: Sequence[Message]) -> None:
-        """Join the insert that is still waiting for the writer, or open a new one.
-
-        Requests arriving while an insert waits share it: one write, one savepoint, one
-        ``executemany``. Each caller still returns only after that commit."""
-        loop = asyncio.get_running_loop()
-        committed: asyncio.Future[None] = loop.create_future()
-        batch = self._open_insert
-        if batch is None or not batch.add(messages, committed):
-            batch = self._open_insert = _InsertBatch(list(messages), committed)
-            # Handed to the writer on the next turn of the loop, so that the requests read in
-            # this turn join it rather than each waiting for a commit of its own.
-            loop.call_soon(self._submit_insert, batch, loop)
-        await committed
-
-    def _submit_insert(self, batch: _InsertBatch, loop: asyncio.AbstractEventLoop) -> None:
-        write = loop.create_future()
-        write.add_done_callback(batch.settle)
-        self.db.submit(batch.insert, write)
+        """Returns once the messages are committed; concurrent calls share one insert."""
+        await self._insert(messages)
 
     async def claim(self, max_messages: int, lease_s: float, owner: str) -> list[Delivery]:
         def claim_rows(conn: sqlite3.Connection) -> list[Delivery]:
@@ -170,12 +157,7 @@ class SqliteQueue(Queue):
         if not (isinstance(store, SqliteStore) and store.db is self.db):
             return await super().complete(delivery, document, store)
 
-        def store_and_ack(conn: sqlite3.Connection) -> PutResult:
-            result = put_document(conn, document)
-            _delete(conn, delivery)
-            return result
-
-        return await self._write(store_and_ack)
+        return await self._store_and_ack((delivery, document))
 
     async def fail(self, delivery: Delivery, error: str, retry_delay_s: float) -> bool:
         handle, attempt = int(delivery.handle), delivery.attempt
@@ -269,44 +251,21 @@ class SqliteQueue(Queue):
         return await self._write(move_back)
 
 
-class _InsertBatch:
-    """Rows from concurrent ``enqueue`` calls, inserted by one write in the writer thread.
+def _insert_all(conn: sqlite3.Connection, calls: list[Sequence[Message]]) -> list[None]:
+    conn.executemany(_INSERT, itertools.chain.from_iterable(calls))
+    return [None] * len(calls)
 
-    The writer thread closes the batch when it runs the insert; a request arriving after that
-    opens a new batch, so no row can be added to an insert that already ran. Each request waits
-    on a future of its own (cancelling one request must not cancel the others' wait)."""
 
-    def __init__(self, messages: list[Message], waiter: asyncio.Future[None]) -> None:
-        self.messages = messages
-        self.waiters = [waiter]
-        self.closed = False
-        self.lock = threading.Lock()
-
-    def add(self, messages: Sequence[Message], waiter: asyncio.Future[None]) -> bool:
-        with self.lock:
-            if self.closed:
-                return False
-            self.messages.extend(messages)
-            self.waiters.append(waiter)
-            return True
-
-    def insert(self, conn: sqlite3.Connection) -> None:
-        with self.lock:
-            self.closed = True
-        conn.executemany(_INSERT, self.messages)
-
-    def settle(self, write: asyncio.Future[None]) -> None:
-        """Once the shared write is committed (or failed), answer every request of the batch."""
-        error = write.exception()
-        for waiter in self.waiters:
-            if waiter.done():  # that request was cancelled
-                continue
-            if error is None:
-                waiter.set_result(None)
-            elif isinstance(error, DatabaseUnavailable):
-                waiter.set_exception(QueueUnavailable(error.message))
-            else:
-                waiter.set_exception(error)
+def _store_and_ack_all(
+    conn: sqlite3.Connection, completions: list[tuple[Delivery, Document]]
+) -> list[PutResult]:
+    """Store each document and delete its queue row, in the one transaction of the write."""
+    results = [put_document(conn, document) for _, document in completions]
+    conn.executemany(
+        "DELETE FROM queue_messages WHERE id = ? AND attempts = ?",
+        [(int(delivery.handle), delivery.attempt) for delivery, _ in completions],
+    )
+    return results
 
 
 def _delete(conn: sqlite3.Connection, delivery: Delivery) -> None:
