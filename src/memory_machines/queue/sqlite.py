@@ -36,11 +36,29 @@ T = TypeVar("T")
 _EXPIRED_ERROR = "lease expired: the worker stopped while processing"
 # A message tuple binds as it is: its fields in order, received_at (?7) doubling as enqueued_at,
 # and the row visible from now on (unix seconds computed by SQLite, not bound per row).
-_INSERT = (
+_INSERT_COLUMNS = (
     "INSERT INTO queue_messages (tenant_id, log_id, text, source, content_hash, correlation_id, "
-    "received_at, schema_version, enqueued_at, available_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?7, (julianday('now') - 2440587.5) * 86400.0)"
+    "received_at, schema_version, enqueued_at, available_at) VALUES "
 )
+_NOW = "(julianday('now') - 2440587.5) * 86400.0"
+
+
+def _insert_rows(rows: int) -> str:
+    """An INSERT of ``rows`` messages in one statement, bound as the messages' fields in a row."""
+    width = len(Message._fields)
+    values = (
+        "(" + ", ".join(f"?{at + i}" for i in range(1, width + 1)) + f", ?{at + 7}, {_NOW})"
+        for at in range(0, rows * width, width)
+    )
+    return _INSERT_COLUMNS + ", ".join(values)
+
+
+_INSERT = _insert_rows(1)
+# Messages per multi-row INSERT, largest first. One statement steps once for all its rows, where
+# ``executemany`` steps (and releases and retakes the GIL) once per row: half the writer's time
+# per row. 256 x 8 parameters stay below SQLite's smallest variable limit since 3.32 (32,766).
+_CHUNK_SIZES = (256, 64, 16, 4, 1)
+_INSERT_CHUNKS = {size: _insert_rows(size) for size in _CHUNK_SIZES}
 _DEAD_COLUMNS = (
     f"{MESSAGE_COLUMNS}, attempts, last_error, dead_lettered_at, first_enqueued_at, history"
 )
@@ -252,7 +270,12 @@ class SqliteQueue(Queue):
 
 
 def _insert_all(conn: sqlite3.Connection, calls: list[Sequence[Message]]) -> list[None]:
-    conn.executemany(_INSERT, itertools.chain.from_iterable(calls))
+    messages = list(itertools.chain.from_iterable(calls))
+    at = 0
+    for size, statement in _INSERT_CHUNKS.items():
+        while len(messages) - at >= size:
+            conn.execute(statement, list(itertools.chain.from_iterable(messages[at : at + size])))
+            at += size
     return [None] * len(calls)
 
 
