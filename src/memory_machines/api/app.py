@@ -13,10 +13,21 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+import orjson
+
 from memory_machines import __version__
 from memory_machines.api.errors import retry_after_header, status_for
 from memory_machines.api.handlers import Handlers, Result, new_request_id
-from memory_machines.api.http import Receive, Request, Scope, Send, failure, send_bytes, send_json
+from memory_machines.api.http import (
+    JSON,
+    Receive,
+    Request,
+    Scope,
+    Send,
+    failure,
+    send_bytes,
+    send_json,
+)
 from memory_machines.api.openapi import DOCS_HTML, openapi_spec
 from memory_machines.errors import MemoryMachinesError, MethodNotAllowed, NotFound
 from memory_machines.message import new_uuid4
@@ -100,20 +111,20 @@ class App:
         request = Request(scope, receive)
         given = request.raw_headers.get(b"x-request-id")
         request.request_id = new_uuid4() if given is None else new_request_id(given)
-        path = request.path
+        path, method = request.path, request.method
         try:
-            if request.method == "GET" and path in SPECIAL_PATHS:
-                await self._special(request, send)
-                return
-            if path == "/ingest" and request.method == "POST":  # the hot path: no route table
+            if method == "POST" and path == "/ingest":  # the hot path: no route table
                 status, payload = await self.handlers.ingest(request)
                 # Outcomes are "accepted" or an error code (an all-rejected batch is answered here).
                 outcome = "accepted" if status == 202 else payload["error"]["code"]
                 self.service.metrics.requests[outcome] += 1
+            elif method == "GET" and path in SPECIAL_PATHS:
+                await self._special(request, send)
+                return
             else:
                 route, params = self._resolve(request)
                 status, payload = await route(request, params)
-            await send_json(send, status, payload, request.request_id)
+            await send_bytes(send, status, orjson.dumps(payload), JSON, request.request_id)
         except MemoryMachinesError as exc:
             await self._error(request, send, exc)
         except Exception:

@@ -31,6 +31,8 @@ class Handlers:
         self.rate_limiter = TenantRateLimiter(
             settings.tenant_rate_limit_per_s, settings.tenant_rate_burst
         )
+        # Keys and rate limits are checked per tenant of a request only when either is on.
+        self.per_tenant_checks = self.guard.enabled or self.rate_limiter.rate_per_s > 0
         self.queue_depth = 0  # refreshed in the background by the app
         self.max_queue_depth = settings.queue_max_depth
 
@@ -72,17 +74,21 @@ class Handlers:
             message = parse_text(text, request.header(b"x-tenant-id"), cid, self.limits)
         await self._enqueue(request, [message])
         self.service.metrics.records["accepted"] += 1
-        return 202, ok(
-            {
+        return 202, {
+            "success": True,
+            "data": {
                 "status": "accepted",
                 "log_id": message.log_id,
                 "correlation_id": message.correlation_id,
-            }
-        )
+            },
+            "error": None,
+        }
 
     async def _enqueue(self, request: Request, messages: list[Message]) -> None:
         count = len(messages)
-        if count == 1:  # a single JSON or text record: no tally to build
+        if not self.per_tenant_checks:
+            pass
+        elif count == 1:  # a single JSON or text record: no tally to build
             tenant_id = messages[0].tenant_id
             self.guard.check_tenant(request.header, tenant_id)
             self.rate_limiter.take(tenant_id)

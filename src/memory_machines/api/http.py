@@ -18,19 +18,17 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
+JSON = b"application/json"
 
 
 class Request:
-    __slots__ = (
-        "_headers", "method", "path", "query_string", "raw_headers", "receive", "request_id", "scope"
-    )  # fmt: skip
+    __slots__ = ("_headers", "method", "path", "raw_headers", "receive", "request_id", "scope")
 
     def __init__(self, scope: Scope, receive: Receive) -> None:
         self.scope = scope
         self.receive = receive
         self.method: str = scope["method"]
         self.path: str = scope["path"]
-        self.query_string: bytes = scope.get("query_string", b"")
         # Names arrive lower-cased from the ASGI server; the last value wins. Kept as bytes: an
         # ingest request reads four headers, and decoding all of them cost more than that.
         self.raw_headers: dict[bytes, bytes] = dict(scope["headers"])
@@ -53,7 +51,8 @@ class Request:
         return self._headers
 
     def query(self) -> dict[str, str]:
-        return dict(parse_qsl(self.query_string.decode("latin-1"), keep_blank_values=True))
+        query_string: bytes = self.scope.get("query_string", b"")
+        return dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
 
     async def body(self, max_bytes: int) -> bytes:
         """Read the body, refusing as soon as it passes ``max_bytes`` (never buffer a flood)."""
@@ -110,9 +109,7 @@ async def send_json(
     request_id: str,
     extra_headers: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
-    await send_bytes(
-        send, status, orjson.dumps(payload), b"application/json", request_id, extra_headers
-    )
+    await send_bytes(send, status, orjson.dumps(payload), JSON, request_id, extra_headers)
 
 
 def ok(data: Any) -> dict[str, Any]:

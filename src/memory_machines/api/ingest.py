@@ -78,7 +78,11 @@ def load_json(raw: bytes, what: str = "body") -> Any:
 
 
 def parse_json(body: bytes, correlation_id: str, limits: Limits) -> Message:
-    return record_to_message(load_json(body), correlation_id, limits)
+    try:
+        record = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        record = load_json(body)  # raises the contract's error for this body
+    return record_to_message(record, correlation_id, limits)
 
 
 def parse_text(
