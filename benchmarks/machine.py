@@ -6,6 +6,7 @@ import os
 import platform
 import sqlite3
 import subprocess
+import time
 from pathlib import Path
 
 
@@ -47,6 +48,21 @@ def load_average() -> float:
         return 0.0
 
 
+def python_reference_ms() -> float:
+    """CPU time of a fixed pure-Python loop (best of five): how fast this machine runs Python.
+
+    Cloud machines sold as the same size differ by two or three times in this figure; comparing
+    it says whether two runs' absolute numbers can be compared at all (ratios always can)."""
+    best = float("inf")
+    for _ in range(5):
+        started = time.process_time()
+        total = 0
+        for i in range(1_000_000):
+            total += i * i % 7
+        best = min(best, time.process_time() - started)
+    return best * 1000
+
+
 def describe(wrk: str | None = None) -> dict[str, str]:
     memory = _memory_gib()
     return {
@@ -57,4 +73,5 @@ def describe(wrk: str | None = None) -> dict[str, str]:
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
         "load generator": _wrk_version(wrk),
+        "python reference loop": f"{python_reference_ms():.0f} ms (1M iterations; lower is faster)",
     }

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks.machine import python_reference_ms
 from benchmarks.redaction import baseline, presidio_engine
 from benchmarks.redaction.corpus import corpus, read_jsonl
 from benchmarks.redaction.records import Record
@@ -112,6 +113,7 @@ def run(records: Sequence[Record], with_presidio: bool, min_seconds: float) -> d
             "platform": platform.platform(),
             "cpus": os.cpu_count(),
             "processor": platform.processor() or platform.machine(),
+            "python_reference_ms": round(python_reference_ms(), 1),
         },
         "corpus": {
             "records": len(records),
@@ -161,7 +163,8 @@ def format_report(report: dict[str, Any]) -> str:
         f"corpus: {report['corpus']['records']} records, {report['corpus']['bytes']} bytes, "
         f"{report['corpus']['labelled_spans']} labelled spans",
         f"machine: {report['machine']['cpus']} cpus, {report['machine']['processor']}, "
-        f"Python {report['machine']['python']}",
+        f"Python {report['machine']['python']}, Python reference loop "
+        f"{report['machine']['python_reference_ms']:.0f} ms (lower is faster)",
     ]
     if report["note"]:
         lines.append(report["note"])
