@@ -48,4 +48,5 @@ def make_document(
         received_at=message.received_at,
         delivery_attempt=1,
         processing_ms=0.0,
+        redactions={},
     )

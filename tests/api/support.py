@@ -200,6 +200,7 @@ def stored_document(tenant_id: str, log_id: str, processed_at: str, **fields: An
         received_at=processed_at,
         delivery_attempt=1,
         processing_ms=0.0,
+        redactions=fields.pop("redactions", {}),
         **fields,
     )
 

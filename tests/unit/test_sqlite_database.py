@@ -92,3 +92,11 @@ def test_insert_columns_follow_the_message_fields() -> None:
 
     columns = _INSERT.split("(")[1].split(")")[0].replace(" ", "").split(",")
     assert columns == [*Message._fields, "enqueued_at", "available_at"]
+
+
+def test_document_columns_follow_the_document_fields() -> None:
+    """A document binds as its fields in order (redactions encoded): the columns must match."""
+    from memory_machines.document import Document
+    from memory_machines.store.sqlite import _COLUMNS
+
+    assert _COLUMNS.replace(" ", "").split(",") == list(Document._fields)

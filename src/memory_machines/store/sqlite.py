@@ -40,24 +40,8 @@ WHERE processed_logs.content_hash != excluded.content_hash
 
 def put_document(conn: sqlite3.Connection, doc: Document) -> PutResult:
     """The idempotent write, usable inside a larger transaction (ack + store)."""
-    cursor = conn.execute(
-        _UPSERT,
-        (
-            doc.tenant_id,
-            doc.log_id,
-            doc.source,
-            doc.original_text,
-            doc.modified_data,
-            doc.processed_at,
-            doc.content_hash,
-            doc.correlation_id,
-            doc.received_at,
-            doc.delivery_attempt,
-            doc.processing_ms,
-            orjson.dumps(doc.redactions).decode(),
-            doc.schema_version,
-        ),
-    )
+    # The columns are the document's fields in order; only the redaction counts need encoding.
+    cursor = conn.execute(_UPSERT, (*doc[:11], orjson.dumps(doc.redactions).decode(), doc[12]))
     return PutResult.STORED if cursor.rowcount > 0 else PutResult.DUPLICATE
 
 
