@@ -100,3 +100,16 @@ def test_document_columns_follow_the_document_fields() -> None:
     from memory_machines.store.sqlite import _COLUMNS
 
     assert _COLUMNS.replace(" ", "").split(",") == list(Document._fields)
+
+
+async def test_inserts_stay_within_an_old_librarys_variable_limit(tmp_path: Path) -> None:
+    """SQLite before 3.32 allows 999 bound variables: big batches must still go in whole."""
+    db = SqliteDatabase(tmp_path / "mm.db")
+    queue = SqliteQueue(db)
+    await queue.start()
+    try:
+        await db.write(lambda conn: conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999))
+        await queue.enqueue([make_message() for _ in range(1000)])
+        assert await queue.depth() == 1000
+    finally:
+        await queue.close()

@@ -56,7 +56,7 @@ def _insert_rows(rows: int) -> str:
 _INSERT = _insert_rows(1)
 # Messages per multi-row INSERT, largest first. One statement steps once for all its rows, where
 # ``executemany`` steps (and releases and retakes the GIL) once per row: half the writer's time
-# per row. 256 x 8 parameters stay below SQLite's smallest variable limit since 3.32 (32,766).
+# per row. Sizes over the library's variable limit are skipped (999 before SQLite 3.32).
 _CHUNK_SIZES = (256, 64, 16, 4, 1)
 _INSERT_CHUNKS = {size: _insert_rows(size) for size in _CHUNK_SIZES}
 _DEAD_COLUMNS = (
@@ -271,9 +271,10 @@ class SqliteQueue(Queue):
 
 def _insert_all(conn: sqlite3.Connection, calls: list[Sequence[Message]]) -> list[None]:
     messages = list(itertools.chain.from_iterable(calls))
+    most = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(Message._fields)
     at = 0
     for size, statement in _INSERT_CHUNKS.items():
-        while len(messages) - at >= size:
+        while size <= most and len(messages) - at >= size:
             conn.execute(statement, list(itertools.chain.from_iterable(messages[at : at + size])))
             at += size
     return [None] * len(calls)
