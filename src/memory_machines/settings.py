@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     # Logging
     log_level: str = "INFO"
 
+    # Runtime: how long a thread may keep the interpreter lock while another waits for it
+    # (Python's default is 5 ms). The SQLite writer thread takes it back after every statement,
+    # so under load each commit waited behind request parsing; 0.5 ms measured +40% on NDJSON.
+    switch_interval_ms: float = Field(0.5, gt=0, le=100)
+
     # Google Cloud (original names kept)
     gcp_project_id: str = Field(
         "local-project", validation_alias=AliasChoices("GCP_PROJECT_ID", "MM_GCP_PROJECT_ID")
