@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 from dataclasses import dataclass, field
 
 from memory_machines.backends import build_queue, build_store
@@ -76,8 +75,6 @@ class Service:
         return service
 
     async def start(self) -> None:
-        # Process-wide, like the settings that chose it: the service owns its process.
-        sys.setswitchinterval(self.settings.switch_interval_ms / 1000)
         await self.store.start()
         await self.queue.start()
         if self.worker is not None:

@@ -1,4 +1,4 @@
-"""The service as a process: what starting it sets beyond its backends."""
+"""Process-wide settings: the interpreter switch interval, set where the API runs."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from memory_machines.api.app import App
 from memory_machines.service import Service
 from memory_machines.settings import Settings
 from tests.api.support import make_settings
@@ -15,12 +16,31 @@ def test_the_interpreter_switch_interval_defaults_to_half_a_millisecond() -> Non
     assert Settings(_env_file=None).switch_interval_ms == 0.5  # type: ignore[call-arg]
 
 
-async def test_starting_the_service_applies_the_switch_interval() -> None:
+async def test_the_api_applies_the_switch_interval_and_a_bare_service_does_not() -> None:
     before = sys.getswitchinterval()
-    service = Service.build(make_settings(switch_interval_ms=0.25), with_worker=False)
+    settings = make_settings(switch_interval_ms=0.25)
+    service = Service.build(settings, with_worker=True)
+    await service.start()  # a worker-only process: Python's own interval stays
+    assert sys.getswitchinterval() == before
+    await service.close()
+
+    app = App(Service.build(settings, with_worker=False))
+    startup = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
+    sent: list[dict[str, str]] = []
+
+    async def receive() -> dict[str, str]:
+        return startup.pop(0)
+
+    async def send(message: dict[str, str]) -> None:
+        sent.append(message)
+        if message["type"] == "lifespan.startup.complete":
+            assert sys.getswitchinterval() == pytest.approx(0.00025)
+
     try:
-        await service.start()
-        assert sys.getswitchinterval() == pytest.approx(0.00025)
+        await app({"type": "lifespan"}, receive, send)  # type: ignore[arg-type]
+        assert [m["type"] for m in sent] == [
+            "lifespan.startup.complete",
+            "lifespan.shutdown.complete",
+        ]
     finally:
-        await service.close()
         sys.setswitchinterval(before)

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -80,6 +81,8 @@ class App:
         while True:
             event = await receive()
             if event["type"] == "lifespan.startup":
+                # Process-wide, and only where the API runs: see Settings.switch_interval_ms.
+                sys.setswitchinterval(self.service.settings.switch_interval_ms / 1000)
                 try:
                     await self.service.start()
                 except Exception as exc:
