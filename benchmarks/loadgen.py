@@ -98,7 +98,7 @@ def run_wrk(
         "BENCH_TENANT": payloads.TENANT,
         "BENCH_TEXT": text,
         "BENCH_BATCH": str(batch),
-        "BENCH_REPORT_LUA": str(WRK_DIR / "report.lua"),
+        "BENCH_COMMON_LUA": str(WRK_DIR / "common.lua"),
     }
     argv = [
         wrk,
@@ -144,34 +144,36 @@ def max_throughput(
 ) -> LoadStats:
     """After a short warm-up, ``repeats`` closed-loop runs of ``load_s``; the median run by
     throughput is returned (this machine's neighbours make single runs noisy)."""
-    budget, text = ctx.budget, payloads.log_text(text_chars)
-    conns = connections or budget.connections
-    if budget.warmup_s > 0:
-        _closed_loop(ctx.wrk, url, kind, f"{run_id}w", text, batch, conns, budget.warmup_s)
-    runs = [
-        _closed_loop(ctx.wrk, url, kind, f"{run_id}{i}", text, batch, conns, budget.load_s)
-        for i in range(budget.repeats)
-    ]
-    return median_run(runs)
+    runs = paired_max_throughput(
+        ctx, [url], kind, [run_id], batch=batch, connections=connections, text_chars=text_chars
+    )
+    return median_run(runs[0])
 
 
 def paired_max_throughput(
-    ctx: Context, urls: list[str], kind: Kind, run_ids: list[str]
+    ctx: Context,
+    urls: list[str],
+    kind: Kind,
+    run_ids: list[str],
+    *,
+    batch: int = 1,
+    connections: int | None = None,
+    text_chars: int = 200,
 ) -> list[list[LoadStats]]:
     """``repeats`` rounds of one closed-loop run against each URL in turn, after a warm-up of
     each: a slow spell of a shared machine then falls on both sides of a ratio, not on one.
 
     Returns the runs of each URL, in the order of ``urls``."""
-    budget, text = ctx.budget, payloads.log_text(200)
-    conns = budget.connections
+    budget, text = ctx.budget, payloads.log_text(text_chars)
+    conns = connections or budget.connections
     if budget.warmup_s > 0:
         for url, run_id in zip(urls, run_ids, strict=True):
-            _closed_loop(ctx.wrk, url, kind, f"{run_id}w", text, 1, conns, budget.warmup_s)
+            _closed_loop(ctx.wrk, url, kind, f"{run_id}w", text, batch, conns, budget.warmup_s)
     runs: list[list[LoadStats]] = [[] for _ in urls]
     for i in range(budget.repeats):
         for url, run_id, out in zip(urls, run_ids, runs, strict=True):
             out.append(
-                _closed_loop(ctx.wrk, url, kind, f"{run_id}{i}", text, 1, conns, budget.load_s)
+                _closed_loop(ctx.wrk, url, kind, f"{run_id}{i}", text, batch, conns, budget.load_s)
             )
     return runs
 

@@ -88,9 +88,9 @@ async def test_a_closed_database_refuses_writes(tmp_path: Path) -> None:
 def test_insert_columns_follow_the_message_fields() -> None:
     """A message binds as it is (?1..?8 in field order): the column list must match."""
     from memory_machines.message import Message
-    from memory_machines.queue.sqlite import _INSERT
+    from memory_machines.queue.sqlite import _INSERT_CHUNKS
 
-    columns = _INSERT.split("(")[1].split(")")[0].replace(" ", "").split(",")
+    columns = _INSERT_CHUNKS[1].split("(")[1].split(")")[0].replace(" ", "").split(",")
     assert columns == [*Message._fields, "enqueued_at", "available_at"]
 
 

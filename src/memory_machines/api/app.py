@@ -14,24 +14,12 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-import orjson
-
 from memory_machines import __version__
 from memory_machines.api.errors import retry_after_header, status_for
 from memory_machines.api.handlers import Handlers, Result, new_request_id
-from memory_machines.api.http import (
-    JSON,
-    Receive,
-    Request,
-    Scope,
-    Send,
-    failure,
-    send_bytes,
-    send_json,
-)
+from memory_machines.api.http import Receive, Request, Scope, Send, failure, send_bytes, send_json
 from memory_machines.api.openapi import DOCS_HTML, openapi_spec
 from memory_machines.errors import MemoryMachinesError, MethodNotAllowed, NotFound
-from memory_machines.message import new_uuid4
 from memory_machines.service import Service
 from memory_machines.settings import Settings
 
@@ -112,8 +100,7 @@ class App:
     # -- requests ---------------------------------------------------------------------------
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        given = request.raw_headers.get(b"x-request-id")
-        request.request_id = new_uuid4() if given is None else new_request_id(given)
+        request.request_id = new_request_id(request.raw_headers.get(b"x-request-id"))
         path, method = request.path, request.method
         try:
             if method == "POST" and path == "/ingest":  # the hot path: no route table
@@ -127,7 +114,7 @@ class App:
             else:
                 route, params = self._resolve(request)
                 status, payload = await route(request, params)
-            await send_bytes(send, status, orjson.dumps(payload), JSON, request.request_id)
+            await send_json(send, status, payload, request.request_id)
         except MemoryMachinesError as exc:
             await self._error(request, send, exc)
         except Exception:

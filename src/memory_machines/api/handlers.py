@@ -74,39 +74,29 @@ class Handlers:
             message = parse_text(text, request.header(b"x-tenant-id"), cid, self.limits)
         await self._enqueue(request, [message])
         self.service.metrics.records["accepted"] += 1
-        return 202, {
-            "success": True,
-            "data": {
+        return 202, ok(
+            {
                 "status": "accepted",
                 "log_id": message.log_id,
                 "correlation_id": message.correlation_id,
-            },
-            "error": None,
-        }
+            }
+        )
 
     async def _enqueue(self, request: Request, messages: list[Message]) -> None:
-        count = len(messages)
-        if not self.per_tenant_checks:
-            pass
-        elif count == 1:  # a single JSON or text record: no tally to build
-            tenant_id = messages[0].tenant_id
-            self.guard.check_tenant(request.header, tenant_id)
-            self.rate_limiter.take(tenant_id)
-        else:
+        if self.per_tenant_checks:
             per_tenant: dict[str, int] = {}
             for m in messages:
                 per_tenant[m.tenant_id] = per_tenant.get(m.tenant_id, 0) + 1
             for tenant_id in per_tenant:  # every key is checked before any tokens are spent
                 self.guard.check_tenant(request.header, tenant_id)
-            for tenant_id, tenant_count in per_tenant.items():
-                self.rate_limiter.take(tenant_id, tenant_count)
-        if self.queue_depth + count > self.max_queue_depth:
+            for tenant_id, count in per_tenant.items():
+                self.rate_limiter.take(tenant_id, count)
+        if self.queue_depth + len(messages) > self.max_queue_depth:
             raise Overloaded("the queue is over its depth limit", retry_after_s=5)
-        service = self.service
-        await service.queue.enqueue(messages)
-        self.queue_depth += count
-        if service.worker is not None:
-            service.worker.notify()
+        await self.service.queue.enqueue(messages)
+        self.queue_depth += len(messages)
+        if self.service.worker is not None:
+            self.service.worker.notify()
 
     # -- reads ------------------------------------------------------------------------------
     async def list_logs(self, request: Request, tenant_id: str) -> Result:

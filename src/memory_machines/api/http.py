@@ -18,7 +18,6 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
-JSON = b"application/json"
 
 
 class Request:
@@ -59,15 +58,10 @@ class Request:
         declared = self.raw_headers.get(b"content-length")
         if declared and declared.isdigit() and int(declared) > max_bytes:
             raise PayloadTooLarge(f"body is larger than {max_bytes} bytes")
-        event = await self.receive()
-        if event["type"] == "http.request" and not event.get("more_body", False):
-            body: bytes = event.get("body", b"")  # the whole body in one event: the usual case
-            if len(body) > max_bytes:
-                raise PayloadTooLarge(f"body is larger than {max_bytes} bytes")
-            return body
         chunks: list[bytes] = []
         size = 0
         while True:
+            event = await self.receive()
             if event["type"] == "http.disconnect":
                 # The client left mid-upload: a truncated body must never pass for the whole one.
                 raise InvalidBody("the client disconnected before the body was complete")
@@ -79,8 +73,7 @@ class Request:
                 chunks.append(chunk)
             if not event.get("more_body", False):
                 break
-            event = await self.receive()
-        return b"".join(chunks)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 async def send_bytes(
@@ -109,7 +102,9 @@ async def send_json(
     request_id: str,
     extra_headers: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
-    await send_bytes(send, status, orjson.dumps(payload), JSON, request_id, extra_headers)
+    await send_bytes(
+        send, status, orjson.dumps(payload), b"application/json", request_id, extra_headers
+    )
 
 
 def ok(data: Any) -> dict[str, Any]:

@@ -78,11 +78,7 @@ def load_json(raw: bytes, what: str = "body") -> Any:
 
 
 def parse_json(body: bytes, correlation_id: str, limits: Limits) -> Message:
-    try:
-        record = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        record = load_json(body)  # raises the contract's error for this body
-    return record_to_message(record, correlation_id, limits)
+    return record_to_message(load_json(body), correlation_id, limits)
 
 
 def parse_text(

@@ -53,12 +53,12 @@ def _insert_rows(rows: int) -> str:
     return _INSERT_COLUMNS + ", ".join(values)
 
 
-_INSERT = _insert_rows(1)
 # Messages per multi-row INSERT, largest first. One statement steps once for all its rows, where
 # ``executemany`` steps (and releases and retakes the GIL) once per row: half the writer's time
 # per row. Sizes over the library's variable limit are skipped (999 before SQLite 3.32).
 _CHUNK_SIZES = (256, 64, 16, 4, 1)
 _INSERT_CHUNKS = {size: _insert_rows(size) for size in _CHUNK_SIZES}
+_DELETE = "DELETE FROM queue_messages WHERE id = ? AND attempts = ?"
 _DEAD_COLUMNS = (
     f"{MESSAGE_COLUMNS}, attempts, last_error, dead_lettered_at, first_enqueued_at, history"
 )
@@ -285,15 +285,14 @@ def _store_and_ack_all(
 ) -> list[PutResult]:
     """Store each document and delete its queue row, in the one transaction of the write."""
     results = [put_document(conn, document) for _, document in completions]
-    conn.executemany(
-        "DELETE FROM queue_messages WHERE id = ? AND attempts = ?",
-        [(int(delivery.handle), delivery.attempt) for delivery, _ in completions],
-    )
+    conn.executemany(_DELETE, [_row_key(delivery) for delivery, _ in completions])
     return results
 
 
+def _row_key(delivery: Delivery) -> tuple[int, int]:
+    """The row and the attempt a delivery holds: a stale delivery matches no row."""
+    return int(delivery.handle), delivery.attempt
+
+
 def _delete(conn: sqlite3.Connection, delivery: Delivery) -> None:
-    conn.execute(
-        "DELETE FROM queue_messages WHERE id = ? AND attempts = ?",
-        (int(delivery.handle), delivery.attempt),
-    )
+    conn.execute(_DELETE, _row_key(delivery))
