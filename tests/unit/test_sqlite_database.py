@@ -102,14 +102,25 @@ def test_document_columns_follow_the_document_fields() -> None:
     assert _COLUMNS.replace(" ", "").split(",") == list(Document._fields)
 
 
-async def test_inserts_stay_within_an_old_librarys_variable_limit(tmp_path: Path) -> None:
-    """SQLite before 3.32 allows 999 bound variables: big batches must still go in whole."""
+@pytest.mark.parametrize("variable_limit", [999, 32766])
+async def test_big_batches_go_in_whole_within_the_librarys_variable_limit(
+    tmp_path: Path, variable_limit: int
+) -> None:
+    """SQLite before 3.32 allows 999 bound variables, later ones 32,766: a batch of every chunk
+    size and a remainder must go in whole, each message once, under either."""
     db = SqliteDatabase(tmp_path / "mm.db")
     queue = SqliteQueue(db)
     await queue.start()
     try:
-        await db.write(lambda conn: conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999))
-        await queue.enqueue([make_message() for _ in range(1000)])
-        assert await queue.depth() == 1000
+        await db.write(
+            lambda conn: conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, variable_limit)
+        )
+        messages = [make_message() for _ in range(1024 + 256 + 64 + 16 + 4 + 3)]
+        await queue.enqueue(messages)
+        assert await queue.depth() == len(messages)
+        log_ids = await db.read(
+            lambda conn: [row[0] for row in conn.execute("SELECT log_id FROM queue_messages")]
+        )
+        assert sorted(log_ids) == sorted(m.log_id for m in messages)
     finally:
         await queue.close()
