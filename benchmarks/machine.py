@@ -48,6 +48,28 @@ def load_average() -> float:
         return 0.0
 
 
+CpuTimes = tuple[int, int]  # (stolen, total) jiffies of all CPUs since boot
+
+
+def cpu_times() -> CpuTimes:
+    """CPU time stolen by the hypervisor and all CPU time, from /proc/stat ((0, 0) elsewhere)."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return 0, 0
+    return (values[7] if len(values) == 8 else 0), sum(values)
+
+
+def steal_percent(before: CpuTimes, after: CpuTimes) -> float:
+    """The share of CPU time between two readings that the hypervisor gave to other machines.
+
+    A virtual machine whose host is busy loses cycles without any process here using them:
+    every figure then reads low, and runs a minute apart differ by more than the changes
+    being measured."""
+    total = after[1] - before[1]
+    return 100 * (after[0] - before[0]) / total if total > 0 else 0.0
+
+
 def python_reference_ms() -> float:
     """CPU time of a fixed pure-Python loop (best of five): how fast this machine runs Python.
 

@@ -38,6 +38,7 @@ STAGES: dict[str, tuple[str, Callable[[Context], list[Row]]]] = {
 
 
 BUSY_LOAD = 0.7  # a 1-minute load average above this at the start: other work is running
+STEAL_WARNING_PERCENT = 2.0  # hypervisor steal above this: the host is busy, figures read low
 
 
 def _stages(spec: str) -> list[str]:
@@ -80,11 +81,16 @@ def find_wrk(disabled: bool, log: Callable[[str], None]) -> str | None:
 def run_stage(ctx: Context, name: str) -> list[Row]:
     label, fn = STAGES[name]
     ctx.log(label)
+    before = machine.cpu_times()
     try:
         return fn(ctx)
     except Exception as exc:
         ctx.log(traceback.format_exc())
         return [Row(label, "failed", None, "", note=f"{type(exc).__name__}: {exc}"[:300])]
+    finally:
+        steal = machine.steal_percent(before, machine.cpu_times())
+        if steal >= STEAL_WARNING_PERCENT:
+            ctx.log(f"  WARNING: the hypervisor took {steal:.1f}% of the CPU time of this stage")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     rows: list[Row] = []
     profiles: dict[str, Summary] = {}
+    cpu_at_start = machine.cpu_times()
     try:
         for name in args.stages:
             rows += run_stage(ctx, name)
@@ -116,7 +123,12 @@ def main(argv: list[str] | None = None) -> int:
             ctx.log(f"scratch kept in {work_dir}")
         else:
             shutil.rmtree(work_dir, ignore_errors=True)
-    described = {**machine.describe(ctx.wrk), "load average at start": f"{start_load:.2f}"}
+    steal = machine.steal_percent(cpu_at_start, machine.cpu_times())
+    described = {
+        **machine.describe(ctx.wrk),
+        "load average at start": f"{start_load:.2f}",
+        "CPU time taken by the hypervisor": f"{steal:.1f}% during the run",
+    }
     print(text_table(rows))
     for title, summary in profiles.items():
         print(f"\nprofile: {title}\n{summary.to_text()}")

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from benchmarks import loadgen
+from benchmarks import loadgen, machine
 from benchmarks.context import SMOKE, Context
 from benchmarks.docs import BEGIN, END, write_results
 from benchmarks.profile import summarise
@@ -49,6 +49,13 @@ def test_a_row_passes_or_misses_its_target_and_errors_without_a_value() -> None:
     assert Row("s", "m", 0, "records", Target("==", 0)).verdict == "PASS"
     assert Row("s", "m", 3.0, "ms").verdict == "-"
     assert Row("s", "m", None, "").verdict == "ERROR"
+
+
+def test_steal_is_the_share_of_cpu_time_the_hypervisor_took() -> None:
+    assert machine.steal_percent((10, 1_000), (30, 2_000)) == pytest.approx(2.0)
+    assert machine.steal_percent((0, 0), (0, 0)) == 0.0  # no /proc/stat: nothing to report
+    stolen, total = machine.cpu_times()
+    assert 0 <= stolen <= total and total > 0  # Linux: read from /proc/stat
 
 
 def test_tables_show_value_target_and_verdict() -> None:
