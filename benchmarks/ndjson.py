@@ -7,6 +7,8 @@ transaction.
 
 from __future__ import annotations
 
+import time
+
 from benchmarks import loadgen
 from benchmarks.context import Context
 from benchmarks.report import Row, Target
@@ -21,9 +23,12 @@ def measure(ctx: Context, batch: int) -> Row:
     budget = ctx.budget
     with Server(ctx.new_dir(f"ndjson-{batch}"), role="api", settings=NO_DEPTH_LIMIT) as service:
         ctx.log(f"  batches of {batch} ({budget.repeats} x {budget.load_s:g} s)")
+        busy_before, started = service.writer_busy_s(), time.monotonic()
         stats = loadgen.max_throughput(
             ctx, service.url, "ndjson", f"nd{batch}", batch=batch, connections=CONNECTIONS
         )
+        # The share of the stage the single SQLite writer was busy: near 100% it is the limit.
+        writer = (service.writer_busy_s() - busy_before) / (time.monotonic() - started)
         stats.check(f"NDJSON x{batch}")
         rejected = service.metrics().get("records_rejected")
     if rejected:
@@ -35,7 +40,7 @@ def measure(ctx: Context, batch: int) -> Row:
         "records/s",
         Target(">=", 150_000),
         f"{stats.rps:,.0f} req/s, p99 {stats.p99_ms:.1f} ms, {stats.tool}, "
-        f"{CONNECTIONS} connections, median of {budget.repeats}",
+        f"{CONNECTIONS} connections, median of {budget.repeats}; SQLite writer busy {writer:.0%}",
     )
 
 

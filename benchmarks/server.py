@@ -115,6 +115,12 @@ class Server:
         except OSError:
             return ""
 
+    def writer_busy_s(self) -> float:
+        """Seconds the service's SQLite writer has spent on transactions since it started."""
+        backend = self.metrics()["backend"]
+        assert isinstance(backend, dict)
+        return float(backend["sqlite_writer_busy_seconds_total"])
+
     def metrics(self) -> dict[str, object]:
         import orjson
 

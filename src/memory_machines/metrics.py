@@ -8,7 +8,7 @@ from __future__ import annotations
 import bisect
 import time
 from collections import Counter
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 
@@ -26,6 +26,17 @@ class Histogram:
         self.count += 1
 
 
+class BackendStat(NamedTuple):
+    """A figure an adapter reports about itself (the SQLite writer's load, say).
+
+    ``name`` is the Prometheus name without the ``mm_`` prefix; JSON uses it as the key."""
+
+    name: str
+    kind: Literal["counter", "gauge"]
+    help: str
+    value: float
+
+
 class Metrics:
     def __init__(self) -> None:
         self.started_at = time.time()
@@ -39,7 +50,9 @@ class Metrics:
         self.processing_latency = Histogram()
         self.end_to_end_latency = Histogram()
 
-    def to_json(self, queue_depth: int | None) -> dict[str, Any]:
+    def to_json(
+        self, queue_depth: int | None, backend: tuple[BackendStat, ...] = ()
+    ) -> dict[str, Any]:
         accepted = self.requests.get("accepted", 0)
         return {
             "uptime_s": round(time.time() - self.started_at, 3),
@@ -56,9 +69,10 @@ class Metrics:
             "queue_depth": queue_depth,
             "in_flight": self.in_flight,
             "processing_seconds": _histogram_json(self.processing_latency),
+            "backend": {stat.name: round(stat.value, 6) for stat in backend},
         }
 
-    def to_prometheus(self, queue_depth: int | None) -> str:
+    def to_prometheus(self, queue_depth: int | None, backend: tuple[BackendStat, ...] = ()) -> str:
         lines = [
             "# HELP mm_requests_total Ingest requests by outcome (accepted or error code).",
             "# TYPE mm_requests_total counter",
@@ -92,6 +106,13 @@ class Metrics:
                 "# HELP mm_queue_depth Messages waiting or in flight.",
                 "# TYPE mm_queue_depth gauge",
                 f"mm_queue_depth {queue_depth}",
+            ]
+        for stat in backend:
+            name = f"mm_{stat.name}"
+            lines += [
+                f"# HELP {name} {stat.help}",
+                f"# TYPE {name} {stat.kind}",
+                f"{name} {round(stat.value, 6)}",
             ]
         lines += _histogram_prometheus(
             "mm_processing_seconds", "Time from claim to stored document.", self.processing_latency

@@ -41,6 +41,26 @@ async def test_concurrent_writes_share_commits(tmp_path: Path) -> None:
         await queue.close()
 
 
+async def test_the_queue_reports_the_writers_commits_and_busy_time(tmp_path: Path) -> None:
+    """/metrics shows how hard the single writer works: commits, and seconds spent on them."""
+    db = SqliteDatabase(tmp_path / "mm.db")
+    queue = SqliteQueue(db)
+    await queue.start()
+    try:
+        before = {stat.name: stat.value for stat in queue.stats()}
+        for _ in range(3):  # one after the other: three commits
+            await queue.enqueue([make_message()])
+        after = {stat.name: stat.value for stat in queue.stats()}
+        assert after["sqlite_commits_total"] - before["sqlite_commits_total"] == 3
+        busy = (
+            after["sqlite_writer_busy_seconds_total"] - before["sqlite_writer_busy_seconds_total"]
+        )
+        assert busy > 0  # three commits with an fsync each took some time
+        assert all(stat.kind == "counter" and stat.help for stat in queue.stats())
+    finally:
+        await queue.close()
+
+
 async def test_a_failing_write_does_not_sink_the_others_in_its_batch(tmp_path: Path) -> None:
     db = SqliteDatabase(tmp_path / "mm.db")
     db.open()

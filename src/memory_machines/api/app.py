@@ -179,11 +179,12 @@ class App:
             depth = None
         accept = request.header(b"accept") or ""
         metrics = self.service.metrics
+        backend = self.service.queue.stats()
         if "text/plain" in accept or "openmetrics" in accept:
-            body = metrics.to_prometheus(depth).encode()
+            body = metrics.to_prometheus(depth, backend).encode()
             await send_bytes(send, 200, body, b"text/plain; version=0.0.4", request.request_id)
         else:
-            await send_json(send, 200, metrics.to_json(depth), request.request_id)
+            await send_json(send, 200, metrics.to_json(depth, backend), request.request_id)
 
     async def _health(self) -> Result:
         return 200, {"status": "healthy", "service": "memory-machines", "version": __version__}

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from memory_machines.message import Delivery, Message
+from memory_machines.metrics import BackendStat
 
 if TYPE_CHECKING:
     from memory_machines.document import Document
@@ -112,6 +113,10 @@ class Queue(ABC):
 
         Lets an idle worker wake exactly when a retry falls due instead of polling blindly."""
         return None
+
+    def stats(self) -> tuple[BackendStat, ...]:
+        """What the adapter can tell about its own load, for ``/metrics``; nothing by default."""
+        return ()
 
     async def ping(self) -> None:
         """Raise ``QueueUnavailable`` when the queue cannot be reached (readiness)."""

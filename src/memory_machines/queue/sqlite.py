@@ -21,6 +21,7 @@ import orjson
 
 from memory_machines.errors import QueueUnavailable
 from memory_machines.message import Delivery, Message, utc_now_iso
+from memory_machines.metrics import BackendStat
 from memory_machines.queue.base import DeadLetter, Queue
 from memory_machines.settings import Settings
 from memory_machines.sqlite.database import DatabaseUnavailable, SqliteDatabase
@@ -216,6 +217,24 @@ class SqliteQueue(Queue):
             )
 
         await self._write(release_rows)
+
+    def stats(self) -> tuple[BackendStat, ...]:
+        db = self.db
+        return (
+            BackendStat(
+                "sqlite_commits_total",
+                "counter",
+                "Transactions the SQLite writer committed, each with one fsync.",
+                db.commits,
+            ),
+            BackendStat(
+                "sqlite_writer_busy_seconds_total",
+                "counter",
+                "Seconds the single SQLite writer spent on transactions: its rate is the "
+                "writer's utilisation, and near 1 the writer is the bottleneck.",
+                db.busy_seconds,
+            ),
+        )
 
     async def depth(self) -> int:
         def count(conn: sqlite3.Connection) -> int:

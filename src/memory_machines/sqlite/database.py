@@ -18,6 +18,7 @@ import logging
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -73,6 +74,9 @@ class SqliteDatabase:
         self._users = 0
         self.commits = 0
         self.committed_writes = 0
+        # Wall time the writer spent on transactions, waits for the interpreter lock included:
+        # its rate is how close the single writer is to being the bottleneck.
+        self.busy_seconds = 0.0
 
     # -- lifecycle -------------------------------------------------------------------------
     def open(self) -> None:
@@ -128,6 +132,7 @@ class SqliteDatabase:
             first = self._writes.get()
             if first is None:
                 break
+            started = time.perf_counter()
             batch = [first]
             while len(batch) < _MAX_BATCH:
                 try:
@@ -139,6 +144,7 @@ class SqliteDatabase:
                     break
                 batch.append(item)
             self._commit(conn, batch)
+            self.busy_seconds += time.perf_counter() - started
         conn.close()
 
     def _commit(self, conn: sqlite3.Connection, batch: list[_Pending]) -> None:
