@@ -7,6 +7,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from memory_machines.queue.sqlite import SqliteQueue
 from memory_machines.sqlite.database import SqliteDatabase
@@ -61,6 +63,26 @@ async def test_the_queue_reports_the_writers_commits_and_busy_time(tmp_path: Pat
         await queue.close()
 
 
+async def test_a_failing_write_alone_leaves_nothing_behind(tmp_path: Path) -> None:
+    """A write alone in its transaction runs without a savepoint: its failure undoes it whole."""
+    db = SqliteDatabase(tmp_path / "mm.db")
+    db.open()
+    try:
+        await db.write(lambda c: c.execute("CREATE TABLE t (v INTEGER)"))
+
+        def half_then_fail(conn: sqlite3.Connection) -> None:
+            conn.execute("INSERT INTO t VALUES (1)")
+            raise ValueError("boom")
+
+        with pytest.raises(ValueError, match="boom"):
+            await db.write(half_then_fail)
+        await db.write(lambda c: c.execute("INSERT INTO t VALUES (2)"))
+        rows = await db.read(lambda c: c.execute("SELECT v FROM t").fetchall())
+        assert rows == [(2,)]
+    finally:
+        db.close()
+
+
 async def test_a_failing_write_does_not_sink_the_others_in_its_batch(tmp_path: Path) -> None:
     db = SqliteDatabase(tmp_path / "mm.db")
     db.open()
@@ -108,10 +130,23 @@ async def test_a_closed_database_refuses_writes(tmp_path: Path) -> None:
 def test_insert_columns_follow_the_message_fields() -> None:
     """A message binds as it is (?1..?8 in field order): the column list must match."""
     from memory_machines.message import Message
-    from memory_machines.queue.sqlite import _INSERT_CHUNKS
+    from memory_machines.queue.sqlite import _insert_rows
 
-    columns = _INSERT_CHUNKS[1].split("(")[1].split(")")[0].replace(" ", "").split(",")
+    columns = _insert_rows(1).split("(")[1].split(")")[0].replace(" ", "").split(",")
     assert columns == [*Message._fields, "enqueued_at", "available_at"]
+
+
+@given(count=st.integers(0, 20_000), most=st.integers(1, 5_000))
+def test_a_batch_takes_few_statements_each_within_the_variable_limit(count: int, most: int) -> None:
+    """Every message in exactly one statement, none over the limit, and few statements: each
+    costs the writer a wait for the interpreter lock."""
+    from memory_machines.queue.sqlite import _statement_sizes
+
+    sizes = list(_statement_sizes(count, most))
+    assert sum(sizes) == count
+    assert all(0 < size <= min(1024, most) for size in sizes)
+    largest = min(1024, most)
+    assert len(sizes) <= count // largest + largest.bit_length() + 1
 
 
 def test_document_columns_follow_the_document_fields() -> None:

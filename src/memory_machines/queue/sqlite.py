@@ -11,10 +11,11 @@ Every write is committed with fsync (WAL, ``synchronous=FULL``) before its call 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
@@ -44,6 +45,7 @@ _INSERT_COLUMNS = (
 _NOW = "(julianday('now') - 2440587.5) * 86400.0"
 
 
+@functools.cache  # the sizes _statement_sizes gives: a few dozen at most
 def _insert_rows(rows: int) -> str:
     """An INSERT of ``rows`` messages in one statement, bound as the messages' fields in a row."""
     width = len(Message._fields)
@@ -54,14 +56,31 @@ def _insert_rows(rows: int) -> str:
     return _INSERT_COLUMNS + ", ".join(values)
 
 
-# Messages per multi-row INSERT, largest first. One statement steps once for all its rows, where
-# ``executemany`` steps (and releases and retakes the GIL) once per row: half the writer's time
-# per row. Under NDJSON load the loop thread holds the GIL, so each statement also costs the
-# writer a wait to get it back: 1,024 rows per statement instead of 256 cut the writer's time per
-# row by a tenth (the same instructions per row); 4,096 cost more per row again. Sizes over the
-# library's variable limit are skipped (999 before SQLite 3.32).
-_CHUNK_SIZES = (1024, 256, 64, 16, 4, 1)
-_INSERT_CHUNKS = {size: _insert_rows(size) for size in _CHUNK_SIZES}
+# One statement steps once for all its rows, where ``executemany`` steps (and releases and retakes
+# the GIL) once per row: half the writer's time per row. Under load the loop thread holds the GIL,
+# so every statement also costs the writer a wait of about a millisecond to get it back: the
+# fewer statements a batch takes, the faster the writer. 1,024 rows per statement instead of 256
+# cut its time per row by a tenth (the same instructions per row); 4,096 cost more per row again.
+_MOST_ROWS = 1024
+_EXACT_BELOW = 64  # a rest this small goes in one statement of its own size
+
+
+def _statement_sizes(count: int, most: int) -> Iterator[int]:
+    """How many messages each INSERT of a batch of ``count`` carries: up to 1,024 and ``most``
+    (the library's variable limit, 999 before SQLite 3.32), halving for the rest, and the last
+    few together."""
+    size = max(1, min(_MOST_ROWS, most))
+    while count > 0:
+        if count < _EXACT_BELOW and count <= size:
+            yield count
+            return
+        if count >= size:
+            yield size
+            count -= size
+        else:
+            size //= 2
+
+
 _DELETE = "DELETE FROM queue_messages WHERE id = ? AND attempts = ?"
 _DEAD_COLUMNS = (
     f"{MESSAGE_COLUMNS}, attempts, last_error, dead_lettered_at, first_enqueued_at, history"
@@ -295,10 +314,10 @@ def _insert_all(conn: sqlite3.Connection, calls: list[Sequence[Message]]) -> lis
     messages = list(itertools.chain.from_iterable(calls))
     most = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(Message._fields)
     at = 0
-    for size, statement in _INSERT_CHUNKS.items():
-        while size <= most and len(messages) - at >= size:
-            conn.execute(statement, list(itertools.chain.from_iterable(messages[at : at + size])))
-            at += size
+    for size in _statement_sizes(len(messages), most):
+        rows = messages[at : at + size]
+        conn.execute(_insert_rows(size), list(itertools.chain.from_iterable(rows)))
+        at += size
     return [None] * len(calls)
 
 
