@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from memory_machines.message import Message
 from memory_machines.queue.sqlite import SqliteQueue
 from memory_machines.sqlite.database import SqliteDatabase
 from tests.factories import make_message
@@ -128,12 +130,34 @@ async def test_a_closed_database_refuses_writes(tmp_path: Path) -> None:
 
 
 def test_insert_columns_follow_the_message_fields() -> None:
-    """A message binds as it is (?1..?8 in field order): the column list must match."""
-    from memory_machines.message import Message
+    """A message binds as it is (its fields in order): the column list must match."""
     from memory_machines.queue.sqlite import _insert_rows
 
     columns = _insert_rows(1).split("(")[1].split(")")[0].replace(" ", "").split(",")
     assert columns == [*Message._fields, "enqueued_at", "available_at"]
+
+
+async def test_a_queued_row_holds_the_message_as_it_was_enqueued(tmp_path: Path) -> None:
+    """Each field lands in its column; enqueued_at is received_at; the row is visible now."""
+    db = SqliteDatabase(tmp_path / "mm.db")
+    queue = SqliteQueue(db)
+    await queue.start()
+    try:
+        messages = [make_message() for _ in range(3)]
+        await queue.enqueue(messages)
+        fields = ", ".join(Message._fields)
+        rows = await db.read(
+            lambda conn: conn.execute(
+                f"SELECT {fields}, enqueued_at, available_at, attempts FROM queue_messages "
+                "ORDER BY id"
+            ).fetchall()
+        )
+        for message, row in zip(messages, rows, strict=True):
+            assert tuple(row[:8]) == tuple(message)
+            assert row[8] == message.received_at
+            assert abs(row[9] - time.time()) < 60 and row[10] == 0
+    finally:
+        await queue.close()
 
 
 @given(count=st.integers(0, 20_000), most=st.integers(1, 5_000))

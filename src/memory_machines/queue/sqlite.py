@@ -36,24 +36,26 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 _EXPIRED_ERROR = "lease expired: the worker stopped while processing"
-# A message tuple binds as it is: its fields in order, received_at (?7) doubling as enqueued_at,
-# and the row visible from now on (unix seconds computed by SQLite, not bound per row).
-_INSERT_COLUMNS = (
+# A message tuple binds as it is, its fields in order, as one row of a VALUES table; the select
+# puts them in place, received_at (column7) doubling as enqueued_at, and makes the row visible
+# from now on (unix seconds computed by SQLite, not bound per row).
+_INSERT_SELECT = (
     "INSERT INTO queue_messages (tenant_id, log_id, text, source, content_hash, correlation_id, "
-    "received_at, schema_version, enqueued_at, available_at) VALUES "
+    "received_at, schema_version, enqueued_at, available_at) "
+    "SELECT column1, column2, column3, column4, column5, column6, column7, column8, column7, "
+    "(julianday('now') - 2440587.5) * 86400.0 FROM (VALUES "
 )
-_NOW = "(julianday('now') - 2440587.5) * 86400.0"
+_ROW = "(" + ", ".join("?" * len(Message._fields)) + ")"
 
 
 @functools.cache  # the sizes _statement_sizes gives: a few dozen at most
 def _insert_rows(rows: int) -> str:
-    """An INSERT of ``rows`` messages in one statement, bound as the messages' fields in a row."""
-    width = len(Message._fields)
-    values = (
-        "(" + ", ".join(f"?{at + i}" for i in range(1, width + 1)) + f", ?{at + 7}, {_NOW})"
-        for at in range(0, rows * width, width)
-    )
-    return _INSERT_COLUMNS + ", ".join(values)
+    """An INSERT of ``rows`` messages in one statement, bound as the messages' fields in a row.
+
+    Plain ``?`` parameters: reusing a numbered one (``?7`` for enqueued_at) made SQLite search
+    its parameter list once per row, and preparing a 1,024-row statement took 130 ms instead of
+    8 (the same instructions per row once prepared)."""
+    return _INSERT_SELECT + ", ".join([_ROW] * rows) + ")"
 
 
 # One statement steps once for all its rows, where ``executemany`` steps (and releases and retakes
