@@ -62,7 +62,7 @@ def _insert_rows(rows: int) -> str:
 # the GIL) once per row: half the writer's time per row. Under load the loop thread holds the GIL,
 # so every statement also costs the writer a wait of about a millisecond to get it back: the
 # fewer statements a batch takes, the faster the writer. 1,024 rows per statement instead of 256
-# cut its time per row by a tenth (the same instructions per row); 4,096 cost more per row again.
+# cut its time per row by a tenth (the same instructions per row); 2,048 and 4,096 did no better.
 _MOST_ROWS = 1024
 _EXACT_BELOW = 64  # a rest this small goes in one statement of its own size
 
