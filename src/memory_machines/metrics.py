@@ -26,8 +26,9 @@ class Histogram:
         self.count += 1
 
 
-class BackendStat(NamedTuple):
-    """A figure an adapter reports about itself (the SQLite writer's load, say).
+class Stat(NamedTuple):
+    """One named figure, a counter or a gauge: the process's own, or one an adapter reports
+    about itself (the SQLite writer's load, say).
 
     ``name`` is the Prometheus name without the ``mm_`` prefix; JSON uses it as the key."""
 
@@ -50,9 +51,7 @@ class Metrics:
         self.processing_latency = Histogram()
         self.end_to_end_latency = Histogram()
 
-    def to_json(
-        self, queue_depth: int | None, backend: tuple[BackendStat, ...] = ()
-    ) -> dict[str, Any]:
+    def to_json(self, queue_depth: int | None, backend: tuple[Stat, ...] = ()) -> dict[str, Any]:
         accepted = self.requests.get("accepted", 0)
         return {
             "uptime_s": round(time.time() - self.started_at, 3),
@@ -72,7 +71,7 @@ class Metrics:
             "backend": {stat.name: round(stat.value, 6) for stat in backend},
         }
 
-    def to_prometheus(self, queue_depth: int | None, backend: tuple[BackendStat, ...] = ()) -> str:
+    def to_prometheus(self, queue_depth: int | None, backend: tuple[Stat, ...] = ()) -> str:
         lines = [
             "# HELP mm_requests_total Ingest requests by outcome (accepted or error code).",
             "# TYPE mm_requests_total counter",
@@ -85,29 +84,38 @@ class Metrics:
         ]
         for outcome, n in sorted(self.records.items()):
             lines.append(f'mm_records_total{{outcome="{outcome}"}} {n}')
-        for name, value, help_text in (
-            ("mm_messages_processed_total", self.processed, "Messages processed and stored."),
-            (
-                "mm_messages_duplicate_total",
-                self.duplicates,
-                "Redeliveries absorbed as duplicates.",
+        scalars = [
+            Stat(
+                "messages_processed_total",
+                "counter",
+                "Messages processed and stored.",
+                self.processed,
             ),
-            ("mm_messages_retried_total", self.retries, "Failed attempts scheduled for retry."),
-            ("mm_messages_dead_lettered_total", self.dead_lettered, "Messages dead-lettered."),
-        ):
-            lines += [f"# HELP {name} {help_text}", f"# TYPE {name} counter", f"{name} {value}"]
-        lines += [
-            "# HELP mm_in_flight Messages being processed by this process.",
-            "# TYPE mm_in_flight gauge",
-            f"mm_in_flight {self.in_flight}",
+            Stat(
+                "messages_duplicate_total",
+                "counter",
+                "Redeliveries absorbed as duplicates.",
+                self.duplicates,
+            ),
+            Stat(
+                "messages_retried_total",
+                "counter",
+                "Failed attempts scheduled for retry.",
+                self.retries,
+            ),
+            Stat(
+                "messages_dead_lettered_total",
+                "counter",
+                "Messages dead-lettered.",
+                self.dead_lettered,
+            ),
+            Stat("in_flight", "gauge", "Messages being processed by this process.", self.in_flight),
         ]
         if queue_depth is not None:
-            lines += [
-                "# HELP mm_queue_depth Messages waiting or in flight.",
-                "# TYPE mm_queue_depth gauge",
-                f"mm_queue_depth {queue_depth}",
-            ]
-        for stat in backend:
+            scalars.append(
+                Stat("queue_depth", "gauge", "Messages waiting or in flight.", queue_depth)
+            )
+        for stat in (*scalars, *backend):
             name = f"mm_{stat.name}"
             lines += [
                 f"# HELP {name} {stat.help}",

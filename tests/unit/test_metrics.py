@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from memory_machines.metrics import BackendStat, Metrics
+from memory_machines.metrics import Metrics, Stat
 
 WRITER = (
-    BackendStat("sqlite_commits_total", "counter", "Commits.", 12),
-    BackendStat("sqlite_writer_busy_seconds_total", "counter", "Busy seconds.", 0.1234567),
+    Stat("sqlite_commits_total", "counter", "Commits.", 12),
+    Stat("sqlite_writer_busy_seconds_total", "counter", "Busy seconds.", 0.1234567),
 )
 
 

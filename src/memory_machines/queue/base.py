@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from memory_machines.message import Delivery, Message
-from memory_machines.metrics import BackendStat
+from memory_machines.metrics import Stat
 
 if TYPE_CHECKING:
     from memory_machines.document import Document
@@ -114,7 +114,7 @@ class Queue(ABC):
         Lets an idle worker wake exactly when a retry falls due instead of polling blindly."""
         return None
 
-    def stats(self) -> tuple[BackendStat, ...]:
+    def stats(self) -> tuple[Stat, ...]:
         """What the adapter can tell about its own load, for ``/metrics``; nothing by default."""
         return ()
 

@@ -22,7 +22,7 @@ import orjson
 
 from memory_machines.errors import QueueUnavailable
 from memory_machines.message import Delivery, Message, utc_now_iso
-from memory_machines.metrics import BackendStat
+from memory_machines.metrics import Stat
 from memory_machines.queue.base import DeadLetter, Queue
 from memory_machines.settings import Settings
 from memory_machines.sqlite.database import DatabaseUnavailable, SqliteDatabase
@@ -39,10 +39,11 @@ _EXPIRED_ERROR = "lease expired: the worker stopped while processing"
 # A message tuple binds as it is, its fields in order, as one row of a VALUES table; the select
 # puts them in place, received_at (column7) doubling as enqueued_at, and makes the row visible
 # from now on (unix seconds computed by SQLite, not bound per row).
+_VALUES_COLUMNS = [f"column{n}" for n in range(1, len(Message._fields) + 1)]
 _INSERT_SELECT = (
-    "INSERT INTO queue_messages (tenant_id, log_id, text, source, content_hash, correlation_id, "
-    "received_at, schema_version, enqueued_at, available_at) "
-    "SELECT column1, column2, column3, column4, column5, column6, column7, column8, column7, "
+    f"INSERT INTO queue_messages ({', '.join(Message._fields)}, enqueued_at, available_at) "
+    f"SELECT {', '.join(_VALUES_COLUMNS)}, "
+    f"{_VALUES_COLUMNS[Message._fields.index('received_at')]}, "
     "(julianday('now') - 2440587.5) * 86400.0 FROM (VALUES "
 )
 _ROW = "(" + ", ".join("?" * len(Message._fields)) + ")"
@@ -239,16 +240,16 @@ class SqliteQueue(Queue):
 
         await self._write(release_rows)
 
-    def stats(self) -> tuple[BackendStat, ...]:
+    def stats(self) -> tuple[Stat, ...]:
         db = self.db
         return (
-            BackendStat(
+            Stat(
                 "sqlite_commits_total",
                 "counter",
                 "Transactions the SQLite writer committed, each with one fsync.",
                 db.commits,
             ),
-            BackendStat(
+            Stat(
                 "sqlite_writer_busy_seconds_total",
                 "counter",
                 "Seconds the single SQLite writer spent on transactions: its rate is the "
