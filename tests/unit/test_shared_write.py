@@ -11,7 +11,7 @@ import pytest
 
 from memory_machines.errors import QueueUnavailable
 from memory_machines.sqlite.database import SqliteDatabase
-from memory_machines.sqlite.shared_write import SharedWrite
+from memory_machines.sqlite.shared_write import InFlight, SharedWrite
 
 
 @pytest.fixture
@@ -41,6 +41,37 @@ async def test_concurrent_calls_share_one_write_and_each_gets_its_own_result(
     assert results == [n * 10 for n in range(200)]
     assert await _count(db) == 200
     assert db.committed_writes - writes_before < 200 / 10, "calls of one loop turn share a write"
+
+
+async def test_a_batch_holding_half_the_calls_lately_in_flight_goes_to_the_writer_at_once(
+    db: SqliteDatabase,
+) -> None:
+    """Callers that each wait for their answer (a pool of connections) arrive together; split in
+    two writes, one commits while the loop serves the other half."""
+    shared = SharedWrite(db, _insert_and_echo, QueueUnavailable)
+    writes = db.committed_writes
+    await asyncio.gather(*(shared(n) for n in range(200)))
+    assert db.committed_writes - writes == 1, "a first burst has nothing to measure against"
+    writes = db.committed_writes
+    results = await asyncio.gather(*(shared(n) for n in range(200, 400)))
+    assert results == [n * 10 for n in range(200, 400)]
+    assert db.committed_writes - writes == 2
+    assert await _count(db) == 400
+
+
+def test_the_calls_lately_in_flight_are_the_most_at_once_this_second_or_the_last() -> None:
+    in_flight = InFlight()
+    for _ in range(5):
+        in_flight.enter(100.2)
+    in_flight.count = 0  # all answered
+    in_flight.enter(101.5)
+    assert in_flight.recent_peak() == 5  # the second before still counts
+    in_flight.count = 0
+    in_flight.enter(102.1)
+    assert in_flight.recent_peak() == 1  # 100.x is forgotten
+    in_flight.count = 0
+    in_flight.enter(104.0)  # after a quiet second, nothing is remembered
+    assert in_flight.recent_peak() == 1
 
 
 async def test_a_cancelled_caller_neither_loses_its_item_nor_cancels_the_others(

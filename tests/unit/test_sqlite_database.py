@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from memory_machines.message import Message
 from memory_machines.queue.sqlite import SqliteQueue
-from memory_machines.sqlite.database import SqliteDatabase
+from memory_machines.sqlite.database import DatabaseUnavailable, SqliteDatabase
 from tests.factories import make_message
 
 
@@ -102,6 +102,39 @@ async def test_a_failing_write_does_not_sink_the_others_in_its_batch(tmp_path: P
         assert count == 2
     finally:
         db.close()
+
+
+async def test_a_single_statement_alone_is_committed_by_sqlite_without_a_transaction(
+    tmp_path: Path,
+) -> None:
+    """Two statements fewer per commit; still durable on return, still all or nothing."""
+    path = tmp_path / "mm.db"
+    db = SqliteDatabase(path)
+    db.open()
+    loop = asyncio.get_running_loop()
+    in_transaction: list[bool] = []
+
+    async def insert(value: int) -> None:
+        def fn(conn: sqlite3.Connection) -> None:
+            in_transaction.append(conn.in_transaction)
+            conn.execute("INSERT INTO t VALUES (?)", (value,))
+
+        future: asyncio.Future[None] = loop.create_future()
+        db.submit(fn, future, one_statement=lambda conn: True)
+        await future
+
+    try:
+        await db.write(lambda c: c.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)"))
+        commits = db.commits
+        await insert(1)
+        assert in_transaction == [False]
+        assert db.commits == commits + 1
+        with pytest.raises(DatabaseUnavailable):  # the statement fails: nothing of it stays
+            await insert(1)
+    finally:
+        db.close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT x FROM t").fetchall() == [(1,)]
 
 
 async def test_committed_messages_survive_reopening_the_file(tmp_path: Path) -> None:

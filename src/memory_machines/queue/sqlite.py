@@ -107,9 +107,12 @@ class SqliteQueue(Queue):
     def __init__(self, db: SqliteDatabase, *, max_attempts: int = 5) -> None:
         self.db = db
         self.max_attempts = max_attempts
-        # Concurrent calls share one write (see SharedWrite): under load, one insert and one
-        # savepoint per commit instead of one per request, one pass over completed messages.
-        self._insert = SharedWrite(db, _insert_all, QueueUnavailable)
+        # Concurrent calls share one write (see SharedWrite): under load, one insert per commit
+        # instead of one per request (committed without BEGIN and COMMIT when it is one
+        # statement), one pass over completed messages.
+        self._insert = SharedWrite(
+            db, _insert_all, QueueUnavailable, one_statement=_insert_is_one_statement
+        )
         self._store_and_ack = SharedWrite(db, _store_and_ack_all, QueueUnavailable)
         self._next_sweep_at = 0.0
 
@@ -313,15 +316,23 @@ class SqliteQueue(Queue):
         return await self._write(move_back)
 
 
+def _insert_sizes(conn: sqlite3.Connection, count: int) -> list[int]:
+    most = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(Message._fields)
+    return list(_statement_sizes(count, most))
+
+
 def _insert_all(conn: sqlite3.Connection, calls: list[Sequence[Message]]) -> list[None]:
     messages = list(itertools.chain.from_iterable(calls))
-    most = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(Message._fields)
     at = 0
-    for size in _statement_sizes(len(messages), most):
+    for size in _insert_sizes(conn, len(messages)):
         rows = messages[at : at + size]
         conn.execute(_insert_rows(size), list(itertools.chain.from_iterable(rows)))
         at += size
     return [None] * len(calls)
+
+
+def _insert_is_one_statement(conn: sqlite3.Connection, calls: list[Sequence[Message]]) -> bool:
+    return len(_insert_sizes(conn, sum(map(len, calls)))) == 1
 
 
 def _store_and_ack_all(

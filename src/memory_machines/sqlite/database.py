@@ -49,12 +49,19 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 class _Pending:
-    __slots__ = ("error", "fn", "future", "loop", "result")
+    __slots__ = ("error", "fn", "future", "loop", "one_statement", "result")
 
-    def __init__(self, fn: WriteFn, future: asyncio.Future[Any], loop: asyncio.AbstractEventLoop):
+    def __init__(
+        self,
+        fn: WriteFn,
+        future: asyncio.Future[Any],
+        loop: asyncio.AbstractEventLoop,
+        one_statement: Callable[[sqlite3.Connection], bool] | None = None,
+    ):
         self.fn = fn
         self.future = future
         self.loop = loop
+        self.one_statement = one_statement
         self.result: Any = None
         self.error: BaseException | None = None
 
@@ -117,14 +124,24 @@ class SqliteDatabase:
         self.submit(fn, future)
         return await future
 
-    def submit(self, fn: Callable[[sqlite3.Connection], T], future: asyncio.Future[T]) -> None:
+    def submit(
+        self,
+        fn: Callable[[sqlite3.Connection], T],
+        future: asyncio.Future[T],
+        *,
+        one_statement: Callable[[sqlite3.Connection], bool] | None = None,
+    ) -> None:
         """Queue ``fn`` for the next group commit; ``future`` gets its result once committed.
 
-        For a write shared by many waiters, which each wait on a future of their own."""
+        For a write shared by many waiters, which each wait on a future of their own.
+        ``one_statement``, asked by the writer just before it runs ``fn``, says whether ``fn``
+        will run a single statement and nothing that can fail after it: such a write, when it
+        is alone, is committed by SQLite on its own, without BEGIN and COMMIT (see
+        ``_commit``)."""
         if self._writer is None:
             future.set_exception(DatabaseUnavailable("database is closed"))
             return
-        self._writes.put(_Pending(fn, future, future.get_loop()))
+        self._writes.put(_Pending(fn, future, future.get_loop(), one_statement))
 
     def _write_loop(self, conn: sqlite3.Connection) -> None:
         stopping = False
@@ -148,25 +165,18 @@ class SqliteDatabase:
         conn.close()
 
     def _commit(self, conn: sqlite3.Connection, batch: list[_Pending]) -> None:
-        # A write alone in its transaction (the usual case: concurrent callers share one write)
-        # needs no savepoint; if it fails, the transaction is rolled back whole. Two statements
-        # fewer, and each statement costs the writer a wait for the GIL under load.
+        # A write alone (the usual case: concurrent callers share one write) needs no savepoint;
+        # if it fails, the transaction is rolled back whole. A single statement alone needs no
+        # transaction either: SQLite makes each statement atomic and, in autocommit, commits
+        # (and with synchronous=FULL fsyncs) it as it ends. Under load each statement costs
+        # the writer a wait for the GIL, so the fewer, the sooner the callers are answered.
         alone = len(batch) == 1
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            for pending in batch:
-                if not alone:
-                    conn.execute("SAVEPOINT w")
-                try:
-                    pending.result = pending.fn(conn)
-                except Exception as exc:
-                    conn.execute("ROLLBACK" if alone else "ROLLBACK TO w")
-                    pending.error = exc
-                if not alone:
-                    conn.execute("RELEASE w")
-            if conn.in_transaction:
-                conn.execute("COMMIT")
-                self.commits += 1
+            first = batch[0]
+            if alone and first.one_statement is not None and first.one_statement(conn):
+                self._run_alone(conn, first)
+            else:
+                self._run_in_transaction(conn, batch, alone)
             self.committed_writes += len(batch)
         except sqlite3.Error as exc:
             log.error("sqlite commit failed", extra={"error": str(exc)})
@@ -183,6 +193,38 @@ class SqliteDatabase:
             # RuntimeError: the loop is closed, so nobody is waiting any more.
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(_resolve, items)
+
+    def _run_alone(self, conn: sqlite3.Connection, pending: _Pending) -> None:
+        """One statement in autocommit: it is committed when it returns, or undone when it fails.
+
+        A failure of the statement is a failure of its commit too, so it goes to ``_commit``'s
+        handler as a failed COMMIT does."""
+        try:
+            pending.result = pending.fn(conn)
+        except sqlite3.Error:
+            raise
+        except Exception as exc:
+            pending.error = exc
+        else:
+            self.commits += 1
+
+    def _run_in_transaction(
+        self, conn: sqlite3.Connection, batch: list[_Pending], alone: bool
+    ) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        for pending in batch:
+            if not alone:
+                conn.execute("SAVEPOINT w")
+            try:
+                pending.result = pending.fn(conn)
+            except Exception as exc:
+                conn.execute("ROLLBACK" if alone else "ROLLBACK TO w")
+                pending.error = exc
+            if not alone:
+                conn.execute("RELEASE w")
+        if conn.in_transaction:
+            conn.execute("COMMIT")
+            self.commits += 1
 
     # -- reads -----------------------------------------------------------------------------
     async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:

@@ -1,9 +1,15 @@
 """One write for many concurrent callers: what arrives while the writer is busy goes in together.
 
 The group commit already shares one fsync between writes; this shares the write itself. Calls
-that arrive before the writer thread takes the open batch join it, so under load one savepoint
+that arrive before the writer thread takes the open batch join it, so under load one statement
 and one pass over the rows carry every request (or completion) of the previous commit's
 duration, instead of one savepoint, one future and one callback each.
+
+A batch that holds half of the calls recently in flight is handed to the writer at once rather
+than at the end of the loop's turn. Clients that each wait for their answer before sending again
+(a fixed pool of connections) otherwise move in lockstep: the loop parses all their requests,
+then idles while a single commit runs, then answers them all. Split in two, one half commits
+while the loop parses the other.
 """
 
 from __future__ import annotations
@@ -21,6 +27,10 @@ ItemT = TypeVar("ItemT")
 ResultT = TypeVar("ResultT")
 # Writes the items of one batch; returns one result per item, in order.
 BatchWrite = Callable[[sqlite3.Connection, list[ItemT]], list[ResultT]]
+# Whether the write of these items runs a single statement (see SqliteDatabase.submit).
+OneStatement = Callable[[sqlite3.Connection, list[ItemT]], bool]
+
+_NO_LIMIT = 1 << 62
 
 
 class SharedWrite(Generic[ItemT, ResultT]):
@@ -31,27 +41,71 @@ class SharedWrite(Generic[ItemT, ResultT]):
         db: SqliteDatabase,
         write: BatchWrite[ItemT, ResultT],
         unavailable: Callable[[str], MemoryMachinesError],
+        *,
+        one_statement: OneStatement[ItemT] | None = None,
     ) -> None:
         self._db = db
         self._write = write
         self._unavailable = unavailable  # the caller's port error for a failed database
+        self._one_statement = one_statement
         self._open: _Batch[ItemT, ResultT] | None = None
+        self._in_flight = InFlight()
 
     async def __call__(self, item: ItemT) -> ResultT:
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[ResultT] = loop.create_future()
+        in_flight = self._in_flight
+        in_flight.enter(loop.time())
         batch = self._open
         if batch is None or not batch.add(item, waiter):
-            batch = self._open = _Batch(self._write, item, waiter)
+            half = in_flight.recent_peak() // 2
+            full_at = half if half >= 2 else _NO_LIMIT  # a burst's first batch has no history
+            batch = self._open = _Batch(self._write, self._one_statement, item, waiter, full_at)
             # Handed to the writer on the next turn of the loop, so that the calls made in this
             # turn join it rather than each waiting for a commit of its own.
             loop.call_soon(self._submit, batch, loop)
-        return await waiter
+        elif len(batch.items) >= batch.full_at:
+            self._open = None
+            self._submit(batch, loop)
+        try:
+            return await waiter
+        finally:
+            in_flight.count -= 1
 
     def _submit(self, batch: _Batch[ItemT, ResultT], loop: asyncio.AbstractEventLoop) -> None:
+        if batch.submitted:  # handed over early, when it was full
+            return
+        batch.submitted = True
         written: asyncio.Future[list[ResultT]] = loop.create_future()
         written.add_done_callback(lambda future: batch.settle(future, self._unavailable))
-        self._db.submit(batch.run, written)
+        one_statement = batch.is_one_statement if self._one_statement is not None else None
+        self._db.submit(batch.run, written, one_statement=one_statement)
+
+
+class InFlight:
+    """How many calls wait for a write now, and the most that waited at once lately (this
+    second or the one before): what a batch's size is measured against."""
+
+    __slots__ = ("_peak", "_previous_peak", "_second", "count")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._peak = 0
+        self._previous_peak = 0
+        self._second = 0
+
+    def enter(self, now: float) -> None:
+        self.count += 1
+        second = int(now)
+        if second != self._second:
+            self._previous_peak = self._peak if second == self._second + 1 else 0
+            self._peak = 0
+            self._second = second
+        if self.count > self._peak:
+            self._peak = self.count
+
+    def recent_peak(self) -> int:
+        return max(self._peak, self._previous_peak)
 
 
 class _Batch(Generic[ItemT, ResultT]):
@@ -60,12 +114,20 @@ class _Batch(Generic[ItemT, ResultT]):
     write that already ran."""
 
     def __init__(
-        self, write: BatchWrite[ItemT, ResultT], item: ItemT, waiter: asyncio.Future[ResultT]
+        self,
+        write: BatchWrite[ItemT, ResultT],
+        one_statement: OneStatement[ItemT] | None,
+        item: ItemT,
+        waiter: asyncio.Future[ResultT],
+        full_at: int,
     ) -> None:
         self.write = write
+        self.one_statement = one_statement
         self.items = [item]
         self.waiters = [waiter]
+        self.full_at = full_at
         self.closed = False
+        self.submitted = False
         self.lock = threading.Lock()
 
     def add(self, item: ItemT, waiter: asyncio.Future[ResultT]) -> bool:
@@ -76,10 +138,17 @@ class _Batch(Generic[ItemT, ResultT]):
             self.waiters.append(waiter)
             return True
 
-    def run(self, conn: sqlite3.Connection) -> list[ResultT]:
+    def close(self) -> list[ItemT]:
         with self.lock:
             self.closed = True
-        return self.write(conn, self.items)
+        return self.items
+
+    def is_one_statement(self, conn: sqlite3.Connection) -> bool:
+        assert self.one_statement is not None
+        return self.one_statement(conn, self.close())
+
+    def run(self, conn: sqlite3.Connection) -> list[ResultT]:
+        return self.write(conn, self.close())
 
     def settle(
         self,
