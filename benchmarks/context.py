@@ -16,6 +16,11 @@ class Budget:
     load_s: float  # one closed-loop max-throughput run
     repeats: int  # such runs per measurement; the median one is reported
     warmup_s: float
+    # Stage 1's ratio: rounds of one short run against the service, then the raw app. On a
+    # shared machine whose speed moves by half from one second to the next, many short pairs
+    # give a steadier median than a few long ones.
+    pairs: int
+    pair_s: float
     connections: int
     fixed_rate_rps: float
     fixed_rate_s: float
@@ -36,6 +41,8 @@ FULL = Budget(
     load_s=6,
     repeats=3,
     warmup_s=2,
+    pairs=9,
+    pair_s=2,
     connections=64,
     fixed_rate_rps=1000,
     fixed_rate_s=8,
@@ -55,6 +62,8 @@ QUICK = Budget(
     load_s=4,
     repeats=1,
     warmup_s=1,
+    pairs=3,
+    pair_s=2,
     connections=64,
     fixed_rate_rps=1000,
     fixed_rate_s=5,
@@ -75,6 +84,8 @@ SMOKE = Budget(
     load_s=1,
     repeats=1,
     warmup_s=0,
+    pairs=1,
+    pair_s=1,
     connections=8,
     fixed_rate_rps=200,
     fixed_rate_s=1,

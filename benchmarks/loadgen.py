@@ -159,21 +159,28 @@ def paired_max_throughput(
     batch: int = 1,
     connections: int | None = None,
     text_chars: int = 200,
+    rounds: int | None = None,
+    seconds: float | None = None,
 ) -> list[list[LoadStats]]:
-    """``repeats`` rounds of one closed-loop run against each URL in turn, after a warm-up of
-    each: a slow spell of a shared machine then falls on both sides of a ratio, not on one.
+    """``rounds`` (default: ``repeats``) rounds of one closed-loop run of ``seconds`` (default:
+    ``load_s``) against each URL in turn, after a warm-up of each: a slow spell of a shared
+    machine then falls on both sides of a ratio, not on one. Every other round visits the URLs
+    in reverse, so neither side always runs first after the other.
 
     Returns the runs of each URL, in the order of ``urls``."""
     budget, text = ctx.budget, payloads.log_text(text_chars)
     conns = connections or budget.connections
+    rounds = rounds or budget.repeats
+    seconds = seconds or budget.load_s
     if budget.warmup_s > 0:
         for url, run_id in zip(urls, run_ids, strict=True):
             _closed_loop(ctx.wrk, url, kind, f"{run_id}w", text, batch, conns, budget.warmup_s)
     runs: list[list[LoadStats]] = [[] for _ in urls]
-    for i in range(budget.repeats):
-        for url, run_id, out in zip(urls, run_ids, runs, strict=True):
+    visits = list(zip(urls, run_ids, runs, strict=True))
+    for i in range(rounds):
+        for url, run_id, out in visits if i % 2 == 0 else reversed(visits):
             out.append(
-                _closed_loop(ctx.wrk, url, kind, f"{run_id}{i}", text, batch, conns, budget.load_s)
+                _closed_loop(ctx.wrk, url, kind, f"{run_id}{i}", text, batch, conns, seconds)
             )
     return runs
 
