@@ -56,18 +56,18 @@ class SharedWrite(Generic[ItemT, ResultT]):
         waiter: asyncio.Future[ResultT] = loop.create_future()
         in_flight = self._in_flight
         in_flight.enter(loop.time())
-        batch = self._open
-        if batch is None or not batch.add(item, waiter):
-            half = in_flight.recent_peak() // 2
-            full_at = half if half >= 2 else _NO_LIMIT  # a burst's first batch has no history
-            batch = self._open = _Batch(self._write, self._one_statement, item, waiter, full_at)
-            # Handed to the writer on the next turn of the loop, so that the calls made in this
-            # turn join it rather than each waiting for a commit of its own.
-            loop.call_soon(self._submit, batch, loop)
-        elif len(batch.items) >= batch.full_at:
-            self._open = None
-            self._submit(batch, loop)
         try:
+            batch = self._open
+            if batch is None or not batch.add(item, waiter):
+                half = in_flight.recent_peak() // 2
+                full_at = half if half >= 2 else _NO_LIMIT  # a first burst has no history
+                batch = self._open = _Batch(self._write, self._one_statement, item, waiter, full_at)
+                # Handed to the writer on the next turn of the loop, so that the calls made in
+                # this turn join it rather than each waiting for a commit of its own.
+                loop.call_soon(self._submit, batch, loop)
+            elif len(batch.items) >= batch.full_at:
+                self._open = None
+                self._submit(batch, loop)
             return await waiter
         finally:
             in_flight.count -= 1
