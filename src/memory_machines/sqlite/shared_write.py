@@ -61,7 +61,7 @@ class SharedWrite(Generic[ItemT, ResultT]):
             if batch is None or not batch.add(item, waiter):
                 half = in_flight.recent_peak() // 2
                 full_at = half if half >= 2 else _NO_LIMIT  # a first burst has no history
-                batch = self._open = _Batch(self._write, self._one_statement, item, waiter, full_at)
+                batch = self._open = _Batch(self._write, item, waiter, full_at)
                 # Handed to the writer on the next turn of the loop, so that the calls made in
                 # this turn join it rather than each waiting for a commit of its own.
                 loop.call_soon(self._submit, batch, loop)
@@ -78,8 +78,12 @@ class SharedWrite(Generic[ItemT, ResultT]):
         batch.submitted = True
         written: asyncio.Future[list[ResultT]] = loop.create_future()
         written.add_done_callback(lambda future: batch.settle(future, self._unavailable))
-        one_statement = batch.is_one_statement if self._one_statement is not None else None
-        self._db.submit(batch.run, written, one_statement=one_statement)
+        check = self._one_statement
+        self._db.submit(
+            batch.run,
+            written,
+            one_statement=None if check is None else lambda conn: check(conn, batch.close()),
+        )
 
 
 class InFlight:
@@ -116,13 +120,11 @@ class _Batch(Generic[ItemT, ResultT]):
     def __init__(
         self,
         write: BatchWrite[ItemT, ResultT],
-        one_statement: OneStatement[ItemT] | None,
         item: ItemT,
         waiter: asyncio.Future[ResultT],
         full_at: int,
     ) -> None:
         self.write = write
-        self.one_statement = one_statement
         self.items = [item]
         self.waiters = [waiter]
         self.full_at = full_at
@@ -142,10 +144,6 @@ class _Batch(Generic[ItemT, ResultT]):
         with self.lock:
             self.closed = True
         return self.items
-
-    def is_one_statement(self, conn: sqlite3.Connection) -> bool:
-        assert self.one_statement is not None
-        return self.one_statement(conn, self.close())
 
     def run(self, conn: sqlite3.Connection) -> list[ResultT]:
         return self.write(conn, self.close())
