@@ -80,7 +80,9 @@ def test_the_report_compares_engines_per_kind_and_overall() -> None:
     ours = report["engines"]["memory-machines"]
     assert ours["accuracy"]["overall"]["f1"] > 0.9
     assert ours["throughput"]["per_record_mb_per_s"] > 0
+    assert ours["throughput"]["batch_mb_per_s"] > 0  # the worker's way
     assert ours["throughput"]["bulk_mb_per_s"] > 0
+    assert "batch_mb_per_s" not in report["engines"]["original"]["throughput"]
     assert report["engines"]["original"]["accuracy"]["iban"] is None  # not covered
     text = format_report(report)
     assert "overall" in text

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 
 from memory_machines.processing import Processor
 from memory_machines.queue.memory import MemoryQueue
-from memory_machines.redaction import Redactor
+from memory_machines.redaction import Redaction, Redactor
 from memory_machines.retry import RetryPolicy
 from memory_machines.store.memory import MemoryStore
 from memory_machines.worker import Worker
@@ -49,6 +50,70 @@ async def test_messages_are_redacted_and_stored() -> None:
     assert document.modified_data == "User [REDACTED] accessed the system"
     assert document.delivery_attempt == 1
     assert sum(document.redactions.values()) == 1
+
+
+class _CountingRedactor(Redactor):
+    __slots__ = ("batches", "fail")
+
+    def __init__(self, fail: bool = False) -> None:
+        super().__init__()
+        self.batches: list[int] = []
+        self.fail = fail
+
+    def redact_many(self, texts: Sequence[str]) -> list[Redaction]:
+        self.batches.append(len(texts))
+        if self.fail:
+            raise RuntimeError("batch redaction broke")
+        return super().redact_many(texts)
+
+
+def _texts(count: int) -> list[str]:
+    return [f"user{i}@example.com called 555-{1000 + i:04d}" for i in range(count)]
+
+
+async def test_a_claimed_batch_is_redacted_in_scans_of_at_most_a_hundred() -> None:
+    queue, store = MemoryQueue(), MemoryStore()
+    texts = _texts(250)
+    await queue.enqueue([make_message("acme", f"m{i}", t) for i, t in enumerate(texts)])
+    redactor = _CountingRedactor()
+    worker = Worker(queue, store, Processor(redactor), retry=RetryPolicy(), poll_interval_s=0.01)
+    await _run_until_drained(worker, queue)
+
+    assert redactor.batches == [100, 100, 50]  # one claim of 250, redacted in three scans
+    for i, text in enumerate(texts):
+        document = await store.get("acme", f"m{i}")
+        assert document is not None
+        assert document.modified_data == Redactor().redact(text).text
+        assert document.redactions == {"email": 1, "phone": 1}
+
+
+async def test_duplicates_are_not_redacted_again() -> None:
+    queue, store = MemoryQueue(), MemoryStore()
+    messages = [make_message("acme", f"m{i}", t) for i, t in enumerate(_texts(3))]
+    await queue.enqueue(messages)
+    await _run_until_drained(_worker(queue, store), queue)
+
+    await queue.enqueue([*messages, make_message("acme", "new", "call 555-0199")])
+    redactor = _CountingRedactor()
+    worker = Worker(queue, store, Processor(redactor), retry=RetryPolicy(), poll_interval_s=0.01)
+    await _run_until_drained(worker, queue)
+    assert redactor.batches == [1]
+    assert worker.metrics.duplicates == 3
+
+
+async def test_when_batch_redaction_fails_each_message_is_redacted_alone() -> None:
+    queue, store = MemoryQueue(), MemoryStore()
+    texts = _texts(5)
+    await queue.enqueue([make_message("acme", f"m{i}", t) for i, t in enumerate(texts)])
+    redactor = _CountingRedactor(fail=True)
+    worker = Worker(queue, store, Processor(redactor), retry=RetryPolicy(), poll_interval_s=0.01)
+    await _run_until_drained(worker, queue)
+
+    assert redactor.batches == [5]
+    assert worker.metrics.processed == 5
+    for i, text in enumerate(texts):
+        document = await store.get("acme", f"m{i}")
+        assert document is not None and document.modified_data == Redactor().redact(text).text
 
 
 async def test_slow_messages_run_concurrently_up_to_the_limit() -> None:
