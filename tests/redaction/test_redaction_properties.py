@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
+import pytest
 from benchmarks.redaction import fakes as f
 from benchmarks.redaction.corpus import SAMPLE_PATH, corpus, read_jsonl
 from hypothesis import given, settings
@@ -252,15 +253,18 @@ def test_a_key_cut_short_never_reaches_into_the_next_text_of_a_batch() -> None:
     assert _together(texts)[1] == (texts[1], {})
 
 
-def test_a_span_that_would_cross_two_texts_of_a_batch_sends_the_batch_back_one_by_one() -> None:
+@pytest.mark.parametrize("value", ["a\nb", "\nb", "a\n"])
+def test_a_span_that_is_not_inside_one_text_of_a_batch_sends_the_batch_back_one_by_one(
+    value: str,
+) -> None:
     """No detector but the excluded key block reads over lines; should one ever, no text of the
-    batch gets a marker that belongs to its neighbour."""
+    batch gets a marker that belongs to its neighbour or to the newline between them."""
     redactor = Redactor()
     real_find = redactor._find
-    # A detector that sees "a\nb" as one value: only ever when texts are joined.
-    redactor._find = lambda text: [
+    # A detector that sees `value` as sensitive: only ever when texts are joined.
+    redactor._find = lambda text: [  # type: ignore[misc]
         *real_find(text),
-        *((at, at + 3, "phone") for at in range(len(text)) if text.startswith("a\nb", at)),
+        *((at, at + len(value), "phone") for at in range(len(text)) if text.startswith(value, at)),
     ]
     texts = ["x a", "b y 555-0199", "c"]
     assert redactor.redact_many(texts) == [

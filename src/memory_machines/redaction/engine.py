@@ -129,7 +129,7 @@ class Redactor:
         ]
 
     def _redact_joined(self, texts: Sequence[str], joined: str) -> list[Redaction] | None:
-        """Hand the spans found in `joined` back to its `texts`; None if one crosses two."""
+        """Hand the spans found in `joined` back to its `texts`; None if one is not inside one."""
         spans = merge(self._find(joined))
         markers = self._markers
         results: list[Redaction] = []
@@ -147,7 +147,7 @@ class Redactor:
             position = offset
             while start < end_of_text:
                 _, end, kind = spans[next_span]
-                if end > end_of_text:
+                if start < offset or end > end_of_text:  # begins before this text or runs on
                     return None
                 pieces += (joined[position:start], markers[kind])
                 counts[kind] = counts.get(kind, 0) + 1
