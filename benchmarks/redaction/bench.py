@@ -26,6 +26,7 @@ from benchmarks.redaction import baseline, presidio_engine
 from benchmarks.redaction.corpus import corpus, read_jsonl
 from benchmarks.redaction.records import Record
 from benchmarks.redaction.scoring import OVERALL, Score, score_record
+from benchmarks.report import Target
 from memory_machines.redaction import Redactor
 from memory_machines.redaction.kinds import PRECEDENCE
 
@@ -162,7 +163,43 @@ def run(records: Sequence[Record], with_presidio: bool, min_seconds: float) -> d
     report["gold_counts"] = {
         kind: sum(1 for r in records for s in r.spans if s[2] == kind) for kind in kinds
     }
+    report["targets"] = _targets(report)
     return report
+
+
+# What the engine is held to: accuracy on the corpus, speed on one core, and speed against
+# Presidio (judged only when Presidio ran).
+F1_OVERALL = Target(">=", 0.99)
+F1_EACH_KIND = Target(">=", 0.97)
+MB_PER_S = Target(">=", 20.0)
+TIMES_PRESIDIO = Target(">=", 100.0)
+
+
+def _targets(report: dict[str, Any]) -> list[dict[str, Any]]:
+    ours = report["engines"][OURS]
+    accuracy = ours["accuracy"]
+    kinds = [kind for kind in report["gold_counts"] if accuracy.get(kind) is not None]
+    worst = min(kinds, key=lambda kind: accuracy[kind]["f1"]) if kinds else OVERALL
+    speed = ours["throughput"]
+    checks: list[tuple[str, float, Target]] = [
+        ("F1 overall", accuracy[OVERALL]["f1"], F1_OVERALL),
+        (f"F1 of the weakest kind ({worst})", accuracy[worst]["f1"], F1_EACH_KIND),
+        ("MB/s per record", speed["per_record_mb_per_s"], MB_PER_S),
+        ("MB/s in the worker's batches", speed["batch_mb_per_s"], MB_PER_S),
+        ("MB/s in bulk blocks", speed["bulk_mb_per_s"], MB_PER_S),
+    ]
+    if PRESIDIO in report["engines"]:
+        ratio = report["engines"][PRESIDIO]["throughput"]["ours_times_faster"]
+        checks.append(("times Presidio's speed, per record", ratio, TIMES_PRESIDIO))
+    return [
+        {
+            "metric": metric,
+            "measured": measured,
+            "target": f"{target.op} {target.value:g}",
+            "verdict": "PASS" if target.met_by(measured) else "MISS",
+        }
+        for metric, measured, target in checks
+    ]
 
 
 def _row(tally: Any) -> dict[str, float]:
@@ -220,6 +257,12 @@ def format_report(report: dict[str, Any]) -> str:
             f"{name:<18}{data['per_record_mb_per_s']:>12.3f}"
             + "".join(f"{'-' if cell is None else f'{cell:.3f}':>10}" for cell in cells)
             + f"   memory-machines per record is {data['ours_times_faster']:,.1f}x this"
+        )
+    lines += ["", "targets (MB/s depend on the machine: see its Python reference loop above)"]
+    for check in report["targets"]:
+        lines.append(
+            f"  {check['metric']:<44}{check['measured']:>10.3f}  {check['target']:<8}"
+            f"{check['verdict']}"
         )
     return "\n".join(lines)
 

@@ -84,9 +84,15 @@ def test_the_report_compares_engines_per_kind_and_overall() -> None:
     assert ours["throughput"]["bulk_mb_per_s"] > 0
     assert "batch_mb_per_s" not in report["engines"]["original"]["throughput"]
     assert report["engines"]["original"]["accuracy"]["iban"] is None  # not covered
+    targets = {check["metric"]: check for check in report["targets"]}
+    assert targets["F1 overall"]["verdict"] == "PASS"
+    assert {check["verdict"] for check in report["targets"]} <= {"PASS", "MISS"}
+    assert "MB/s in the worker's batches" in targets
+    assert not any("Presidio" in metric for metric in targets)  # it did not run
     text = format_report(report)
     assert "overall" in text
     assert "MB/s" in text
+    assert "targets" in text
 
 
 def test_the_command_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
