@@ -1,10 +1,10 @@
 """Claims deliveries from any queue and processes thousands of them at once.
 
 Each message is a task: check for a duplicate, sleep through the heavy step, then store and ack
-together (``Queue.complete``); its text is redacted beforehand with the rest of its claimed
-batch, in one scan. One background task extends the leases of everything in
-flight, so a long message is never handed to a second worker while this one is alive. On stop,
-intake ends, in-flight work gets a grace period, and whatever is left has its lease released.
+together (``Queue.complete``); its text is redacted beforehand, with the rest of its claimed
+batch, in one scan. One background task extends the leases of everything in flight, so a long
+message is never handed to a second worker while this one is alive. On stop, intake ends,
+in-flight work gets a grace period, and whatever is left has its lease released.
 """
 
 from __future__ import annotations
