@@ -26,7 +26,7 @@ from benchmarks.redaction import baseline, presidio_engine
 from benchmarks.redaction.corpus import corpus, read_jsonl
 from benchmarks.redaction.records import Record
 from benchmarks.redaction.scoring import OVERALL, Score, score_record
-from benchmarks.report import Target
+from benchmarks.report import Row, Target, fmt_target
 from memory_machines.redaction import Redactor
 from memory_machines.redaction.kinds import PRECEDENCE
 
@@ -181,25 +181,17 @@ def _targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     kinds = [kind for kind in report["gold_counts"] if accuracy.get(kind) is not None]
     worst = min(kinds, key=lambda kind: accuracy[kind]["f1"]) if kinds else OVERALL
     speed = ours["throughput"]
-    checks: list[tuple[str, float, Target]] = [
-        ("F1 overall", accuracy[OVERALL]["f1"], F1_OVERALL),
-        (f"F1 of the weakest kind ({worst})", accuracy[worst]["f1"], F1_EACH_KIND),
-        ("MB/s per record", speed["per_record_mb_per_s"], MB_PER_S),
-        ("MB/s in the worker's batches", speed["batch_mb_per_s"], MB_PER_S),
-        ("MB/s in bulk blocks", speed["bulk_mb_per_s"], MB_PER_S),
+    rows = [
+        Row("redaction", "F1 overall", accuracy[OVERALL]["f1"], "", F1_OVERALL),
+        Row("redaction", f"F1, weakest kind ({worst})", accuracy[worst]["f1"], "", F1_EACH_KIND),
+        Row("redaction", "per record", speed["per_record_mb_per_s"], "MB/s", MB_PER_S),
+        Row("redaction", "worker batches", speed["batch_mb_per_s"], "MB/s", MB_PER_S),
+        Row("redaction", "bulk blocks", speed["bulk_mb_per_s"], "MB/s", MB_PER_S),
     ]
     if PRESIDIO in report["engines"]:
         ratio = report["engines"][PRESIDIO]["throughput"]["ours_times_faster"]
-        checks.append(("times Presidio's speed, per record", ratio, TIMES_PRESIDIO))
-    return [
-        {
-            "metric": metric,
-            "measured": measured,
-            "target": f"{target.op} {target.value:g}",
-            "verdict": "PASS" if target.met_by(measured) else "MISS",
-        }
-        for metric, measured, target in checks
-    ]
+        rows.append(Row("redaction", "per record, times Presidio", ratio, "x", TIMES_PRESIDIO))
+    return [{**row.to_dict(), "target": fmt_target(row.target, row.unit)} for row in rows]
 
 
 def _row(tally: Any) -> dict[str, float]:
@@ -261,8 +253,8 @@ def format_report(report: dict[str, Any]) -> str:
     lines += ["", "targets (MB/s depend on the machine: see its Python reference loop above)"]
     for check in report["targets"]:
         lines.append(
-            f"  {check['metric']:<44}{check['measured']:>10.3f}  {check['target']:<8}"
-            f"{check['verdict']}"
+            f"  {check['metric']:<36}{check['value']:>10.3f} {check['unit']:<5} "
+            f"{check['target']:<10}{check['verdict']}"
         )
     return "\n".join(lines)
 
