@@ -133,11 +133,11 @@ class Worker:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wakeup.wait(), timeout=seconds)
 
-    def _redact(self, deliveries: Sequence[Delivery]) -> list[Redaction | None]:
+    def _redact(self, deliveries: Sequence[Delivery]) -> Sequence[Redaction | None]:
         """The claimed batch's redactions; on failure each message is redacted in its own task,
         so that one bad text fails (and is retried) alone instead of stopping the claims."""
         try:
-            return list(self.processor.redact([d.message for d in deliveries]))
+            return self.processor.redact([d.message for d in deliveries])
         except Exception:
             log.exception("batch redaction failed; redacting message by message")
             return [None] * len(deliveries)
