@@ -32,6 +32,35 @@ async def test_settings_make_every_commit_fsync_the_write_ahead_log(tmp_path: Pa
         db.close()
 
 
+async def test_a_new_database_uses_16_kib_pages_and_an_existing_one_keeps_its_own(
+    tmp_path: Path,
+) -> None:
+    """Large pages are chosen when the file is created; a file made with SQLite's default
+    4 KiB pages (an earlier release's) still opens, takes messages and keeps its page size."""
+    new = SqliteQueue(SqliteDatabase(tmp_path / "new.db"))
+    await new.start()
+    try:
+        await new.enqueue([make_message()])
+        assert await new.db.write(lambda c: c.execute("PRAGMA page_size").fetchone()[0]) == 16384
+    finally:
+        await new.close()
+
+    old_path = tmp_path / "old.db"
+    with sqlite3.connect(old_path) as conn:
+        conn.execute("PRAGMA page_size = 4096")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("CREATE TABLE earlier (x)")
+    conn.close()
+    old = SqliteQueue(SqliteDatabase(old_path))
+    await old.start()
+    try:
+        await old.enqueue([make_message(text=f"m{i}") for i in range(50)])
+        assert await old.depth() == 50
+        assert await old.db.write(lambda c: c.execute("PRAGMA page_size").fetchone()[0]) == 4096
+    finally:
+        await old.close()
+
+
 async def test_concurrent_writes_share_commits(tmp_path: Path) -> None:
     db = SqliteDatabase(tmp_path / "mm.db")
     queue = SqliteQueue(db)

@@ -33,6 +33,11 @@ log = logging.getLogger(__name__)
 
 _MAX_BATCH = 2048
 _BUSY_TIMEOUT_MS = 30_000
+# Pages of 16 KiB (InnoDB's size) rather than SQLite's 4 KiB: a queued row is a few hundred
+# bytes, so a commit of thousands of them writes a quarter as many WAL frames and checkpoint
+# copies, and the trees are shallower. Measured (docs/benchmarks.md): NDJSON ingest +10-15%,
+# the worker +7% with ordered log_ids and +17% with random ones; single-record ingest the same.
+PAGE_SIZE = 16384
 
 
 class DatabaseUnavailable(TransientError):
@@ -42,6 +47,8 @@ class DatabaseUnavailable(TransientError):
 def connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
     conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+    # Before anything creates the file; a database that already exists keeps its page size.
+    conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
