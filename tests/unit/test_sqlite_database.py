@@ -224,15 +224,36 @@ async def test_a_queued_row_holds_the_message_as_it_was_enqueued(tmp_path: Path)
 
 @given(count=st.integers(0, 20_000), most=st.integers(1, 5_000))
 def test_a_batch_takes_few_statements_each_within_the_variable_limit(count: int, most: int) -> None:
-    """Every message in exactly one statement, none over the limit, and few statements: each
-    costs the writer a wait for the interpreter lock."""
+    """Every message in exactly one statement, none over the limit, as few statements as the
+    limit allows (each costs the writer a wait for the interpreter lock), and few distinct
+    statement sizes to prepare."""
     from memory_machines.queue.sqlite import _statement_sizes
 
     sizes = list(_statement_sizes(count, most))
-    assert sum(sizes) == count
-    assert all(0 < size <= min(1024, most) for size in sizes)
     largest = min(1024, most)
-    assert len(sizes) <= count // largest + largest.bit_length() + 1
+    assert sum(rows for rows, _ in sizes) == count
+    assert all(0 < rows <= slots <= largest for rows, slots in sizes)
+    assert len(sizes) == -(-count // largest)
+    slots = {slots for _, slots in sizes}
+    assert all(s < 64 or s % 64 == 0 or s == largest for s in slots)
+
+
+async def test_a_statement_padded_with_empty_rows_inserts_only_the_messages(
+    tmp_path: Path,
+) -> None:
+    """100 messages go in a statement of 128 rows: the 28 padding rows leave nothing behind."""
+    queue = SqliteQueue(SqliteDatabase(tmp_path / "mm.db"))
+    await queue.start()
+    try:
+        messages = [make_message(text=f"m{i}") for i in range(100)]
+        await queue.enqueue(messages)
+        assert await queue.depth() == 100
+        stored = await queue.db.write(
+            lambda c: c.execute("SELECT log_id FROM queue_messages ORDER BY id").fetchall()
+        )
+        assert [row[0] for row in stored] == [m.log_id for m in messages]
+    finally:
+        await queue.close()
 
 
 def test_document_columns_follow_the_document_fields() -> None:

@@ -47,41 +47,41 @@ _INSERT_SELECT = (
     "(julianday('now') - 2440587.5) * 86400.0 FROM (VALUES "
 )
 _ROW = "(" + ", ".join("?" * len(Message._fields)) + ")"
+_NO_ROW = (None,) * len(Message._fields)  # a row that pads a statement; the WHERE drops it
 
 
-@functools.cache  # the sizes _statement_sizes gives: a few dozen at most
-def _insert_rows(rows: int) -> str:
-    """An INSERT of ``rows`` messages in one statement, bound as the messages' fields in a row.
+@functools.cache  # the sizes _statement_sizes gives: under a hundred
+def _insert_rows(slots: int) -> str:
+    """An INSERT of up to ``slots`` messages in one statement, bound as the messages' fields in
+    a row; the slots left over are bound as NULL rows, which it skips.
 
     Plain ``?`` parameters: reusing a numbered one (``?7`` for enqueued_at) made SQLite search
     its parameter list once per row, and preparing a 1,024-row statement took 130 ms instead of
     8 (the same instructions per row once prepared)."""
-    return _INSERT_SELECT + ", ".join([_ROW] * rows) + ")"
+    return _INSERT_SELECT + ", ".join([_ROW] * slots) + f") WHERE {_VALUES_COLUMNS[0]} NOT NULL"
 
 
 # One statement steps once for all its rows, where ``executemany`` steps (and releases and retakes
 # the GIL) once per row: half the writer's time per row. Under load the loop thread holds the GIL,
-# so every statement also costs the writer a wait of about a millisecond to get it back: the
-# fewer statements a batch takes, the faster the writer. 1,024 rows per statement instead of 256
-# cut its time per row by a tenth (the same instructions per row); 2,048 and 4,096 did no better.
+# so every statement also costs the writer a wait of up to the switch interval to get it back:
+# the fewer statements a batch takes, the faster the writer. 1,024 rows per statement instead of
+# 256 cut its time per row by a tenth (the same instructions per row); 2,048 and 4,096 did no
+# better. A batch of up to 1,024 goes in one statement, so under load it is also committed
+# without BEGIN and COMMIT (SqliteDatabase.submit): padding it to a multiple of 64 rows keeps
+# the statements to prepare (and cache) under a hundred.
 _MOST_ROWS = 1024
-_EXACT_BELOW = 64  # a rest this small goes in one statement of its own size
+_ROUNDING = 64
 
 
-def _statement_sizes(count: int, most: int) -> Iterator[int]:
-    """How many messages each INSERT of a batch of ``count`` carries: up to 1,024 and ``most``
-    (the library's variable limit, 999 before SQLite 3.32), halving for the rest, and the last
-    few together."""
+def _statement_sizes(count: int, most: int) -> Iterator[tuple[int, int]]:
+    """(messages, slots) of each INSERT of a batch of ``count``: statements of up to 1,024 and
+    ``most`` (the library's variable limit, 999 before SQLite 3.32), the rest in one more, its
+    slots rounded up to a multiple of 64 (below 64, exactly the messages)."""
     size = max(1, min(_MOST_ROWS, most))
-    while count > 0:
-        if count < _EXACT_BELOW and count <= size:
-            yield count
-            return
-        if count >= size:
-            yield size
-            count -= size
-        else:
-            size //= 2
+    full, rest = divmod(count, size)
+    yield from itertools.repeat((size, size), full)
+    if rest:
+        yield rest, rest if rest < _ROUNDING else min(size, -(-rest // _ROUNDING) * _ROUNDING)
 
 
 _DELETE = "DELETE FROM queue_messages WHERE id = ? AND attempts = ?"
@@ -316,7 +316,7 @@ class SqliteQueue(Queue):
         return await self._write(move_back)
 
 
-def _insert_sizes(conn: sqlite3.Connection, count: int) -> list[int]:
+def _insert_sizes(conn: sqlite3.Connection, count: int) -> list[tuple[int, int]]:
     most = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(Message._fields)
     return list(_statement_sizes(count, most))
 
@@ -324,9 +324,11 @@ def _insert_sizes(conn: sqlite3.Connection, count: int) -> list[int]:
 def _insert_all(conn: sqlite3.Connection, calls: list[Sequence[Message]]) -> list[None]:
     messages = list(itertools.chain.from_iterable(calls))
     at = 0
-    for size in _insert_sizes(conn, len(messages)):
-        rows = messages[at : at + size]
-        conn.execute(_insert_rows(size), list(itertools.chain.from_iterable(rows)))
+    for size, slots in _insert_sizes(conn, len(messages)):
+        params: list[str | None] = list(itertools.chain.from_iterable(messages[at : at + size]))
+        if slots > size:
+            params += _NO_ROW * (slots - size)
+        conn.execute(_insert_rows(slots), params)
         at += size
     return [None] * len(calls)
 
