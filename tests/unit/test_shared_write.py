@@ -106,3 +106,21 @@ async def test_a_closed_database_is_the_callers_port_error(db: SqliteDatabase) -
     with pytest.raises(QueueUnavailable):
         await shared(1)
     db.open()  # for the fixture's close
+
+
+async def test_a_call_that_would_take_the_batch_past_its_most_starts_the_next_one(
+    db: SqliteDatabase,
+) -> None:
+    """The queue's insert: a batch holds at most one statement's messages, so requests of
+    many lines each go in a statement of their own rather than several in one transaction."""
+    batches: list[list[int]] = []
+
+    def write(conn: sqlite3.Connection, items: list[list[int]]) -> list[int]:
+        batches.append([len(item) for item in items])
+        return [sum(item) for item in items]
+
+    shared = SharedWrite(db, write, QueueUnavailable, weigh=len, most=10)
+    calls = [[1] * 4, [1] * 4, [1] * 4, [1] * 12, [1] * 1]
+    results = await asyncio.gather(*(shared(call) for call in calls))
+    assert results == [4, 4, 4, 12, 1]
+    assert batches == [[4, 4], [4], [12], [1]]

@@ -111,7 +111,12 @@ class SqliteQueue(Queue):
         # instead of one per request (committed without BEGIN and COMMIT when it is one
         # statement), one pass over completed messages.
         self._insert = SharedWrite(
-            db, _insert_all, QueueUnavailable, one_statement=_insert_is_one_statement
+            db,
+            _insert_all,
+            QueueUnavailable,
+            one_statement=_insert_is_one_statement,
+            weigh=len,
+            most=_MOST_ROWS,  # a batch of big requests in one statement each, in autocommit
         )
         self._store_and_ack = SharedWrite(db, _store_and_ack_all, QueueUnavailable)
         self._next_sweep_at = 0.0

@@ -10,6 +10,10 @@ than at the end of the loop's turn. Clients that each wait for their answer befo
 (a fixed pool of connections) otherwise move in lockstep: the loop parses all their requests,
 then idles while a single commit runs, then answers them all. Split in two, one half commits
 while the loop parses the other.
+
+A write may also say how much of it one batch should hold at most (for the queue's insert: the
+messages of one statement). A call that would take the open batch past that hands the batch to
+the writer and starts the next one.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ ResultT = TypeVar("ResultT")
 BatchWrite = Callable[[sqlite3.Connection, list[ItemT]], list[ResultT]]
 # Whether the write of these items runs a single statement (see SqliteDatabase.submit).
 OneStatement = Callable[[sqlite3.Connection, list[ItemT]], bool]
+# How much of a batch's capacity an item takes (see SharedWrite's ``most``).
+Weigh = Callable[[ItemT], int]
 
 _NO_LIMIT = 1 << 62
 
@@ -43,11 +49,15 @@ class SharedWrite(Generic[ItemT, ResultT]):
         unavailable: Callable[[str], MemoryMachinesError],
         *,
         one_statement: OneStatement[ItemT] | None = None,
+        weigh: Weigh[ItemT] | None = None,
+        most: int = _NO_LIMIT,
     ) -> None:
         self._db = db
         self._write = write
         self._unavailable = unavailable  # the caller's port error for a failed database
         self._one_statement = one_statement
+        self._weigh = weigh
+        self._most = most  # what a batch holds at most, by ``weigh``; one item may weigh more
         self._open: _Batch[ItemT, ResultT] | None = None
         self._in_flight = InFlight()
 
@@ -56,12 +66,17 @@ class SharedWrite(Generic[ItemT, ResultT]):
         waiter: asyncio.Future[ResultT] = loop.create_future()
         in_flight = self._in_flight
         in_flight.enter(loop.time())
+        weight = 0 if self._weigh is None else self._weigh(item)
         try:
             batch = self._open
-            if batch is None or not batch.add(item, waiter):
+            if batch is not None and batch.weight + weight > self._most:
+                self._open = None  # full: to the writer now, and this call starts the next
+                self._submit(batch, loop)
+                batch = None
+            if batch is None or not batch.add(item, waiter, weight):
                 half = in_flight.recent_peak() // 2
                 full_at = half if half >= 2 else _NO_LIMIT  # a first burst has no history
-                batch = self._open = _Batch(self._write, item, waiter, full_at)
+                batch = self._open = _Batch(self._write, item, waiter, full_at, weight)
                 # Handed to the writer on the next turn of the loop, so that the calls made in
                 # this turn join it rather than each waiting for a commit of its own.
                 loop.call_soon(self._submit, batch, loop)
@@ -123,21 +138,24 @@ class _Batch(Generic[ItemT, ResultT]):
         item: ItemT,
         waiter: asyncio.Future[ResultT],
         full_at: int,
+        weight: int,
     ) -> None:
         self.write = write
         self.items = [item]
         self.waiters = [waiter]
         self.full_at = full_at
+        self.weight = weight
         self.closed = False
         self.submitted = False
         self.lock = threading.Lock()
 
-    def add(self, item: ItemT, waiter: asyncio.Future[ResultT]) -> bool:
+    def add(self, item: ItemT, waiter: asyncio.Future[ResultT], weight: int) -> bool:
         with self.lock:
             if self.closed:
                 return False
             self.items.append(item)
             self.waiters.append(waiter)
+            self.weight += weight
             return True
 
     def close(self) -> list[ItemT]:
