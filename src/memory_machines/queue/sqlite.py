@@ -116,7 +116,7 @@ class SqliteQueue(Queue):
             QueueUnavailable,
             one_statement=_insert_is_one_statement,
             weigh=len,
-            most=_MOST_ROWS,  # a batch of big requests in one statement each, in autocommit
+            most=_MOST_ROWS,  # one statement's worth: a big request goes in one of its own
         )
         self._store_and_ack = SharedWrite(db, _store_and_ack_all, QueueUnavailable)
         self._next_sweep_at = 0.0
