@@ -76,6 +76,19 @@ async def test_an_invalid_id_on_an_ndjson_line_rejects_that_line(api: Api, value
     assert data["items"][1]["error"]["code"] == "VALIDATION_ERROR"
 
 
+@pytest.mark.parametrize("value", INVALID, ids=repr)
+async def test_an_invalid_tenant_between_valid_ones_rejects_only_its_line(
+    api: Api, value: str
+) -> None:
+    """A batch's lines are checked each against the rules, not against the line before."""
+    lines = [record(log_id="a"), record(log_id="b"), record(log_id="c")]
+    lines[1]["tenant_id"] = value
+    data = assert_accepted(await api.post_ndjson(lines))
+    assert [item["status"] for item in data["items"]] == ["accepted", "rejected", "accepted"]
+    assert "tenant_id" in data["items"][1]["error"]["message"]
+    assert await api.queue.depth() == 2
+
+
 @pytest.mark.parametrize(
     "value", [v for v in INVALID if "\n" not in v and "\x00" not in v], ids=repr
 )

@@ -43,10 +43,12 @@ def record_to_message(
     limits: Limits,
     source: Source = "json_upload",
     received_at: str | None = None,
+    valid_tenant: str | None = None,
 ) -> Message:
     """Validate one JSON record ``{"tenant_id", "log_id", "text"}``.
 
-    Runs once per NDJSON line, so each field is looked up once.
+    Runs once per NDJSON line, so each field is looked up once; ``valid_tenant``, a tenant id
+    already validated (the previous line's), is not checked again.
     """
     if not isinstance(record, dict):
         raise InvalidJson("body must be a JSON object")
@@ -57,7 +59,7 @@ def record_to_message(
         missing = "tenant_id" if tenant_id is None else "log_id" if log_id is None else "text"
         raise ValidationError(f"{missing} is required")
     return Message.create(
-        tenant_id=validate_id("tenant_id", tenant_id),
+        tenant_id=tenant_id if tenant_id == valid_tenant else validate_id("tenant_id", tenant_id),
         log_id=validate_id("log_id", log_id),
         text=check_text(text, limits),
         source=source,
@@ -115,6 +117,7 @@ class Batch:
 def parse_ndjson(body: bytes, correlation_id: str, limits: Limits) -> Batch:
     batch = Batch(messages=[], items=[])
     received_at = utc_now_iso()  # one moment for the whole batch: it arrived at once
+    tenant_id = None  # the last line's, validated: the lines of a batch mostly share one
     for number, line in enumerate(body.split(b"\n"), start=1):
         if not line or line.isspace():  # blank lines are skipped (no copy, unlike strip)
             continue
@@ -122,7 +125,11 @@ def parse_ndjson(body: bytes, correlation_id: str, limits: Limits) -> Batch:
             raise PayloadTooLarge(f"batch has more than {limits.max_batch_lines} lines")
         try:
             message = record_to_message(
-                load_json(line, "line"), correlation_id, limits, received_at=received_at
+                load_json(line, "line"),
+                correlation_id,
+                limits,
+                received_at=received_at,
+                valid_tenant=tenant_id,
             )
         except MemoryMachinesError as exc:
             batch.items.append(
@@ -133,6 +140,7 @@ def parse_ndjson(body: bytes, correlation_id: str, limits: Limits) -> Batch:
                 }
             )
             continue
+        tenant_id = message.tenant_id
         batch.messages.append(message)
         batch.items.append({"line": number, "status": "accepted", "log_id": message.log_id})
     if not batch.items:
