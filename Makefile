@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EXTRAS ?= dev,gcp,bench
 
-.PHONY: install run test test-unit lint typecheck format bench bench-redaction clean
+.PHONY: install native run test test-unit lint typecheck format bench bench-redaction clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,15 +13,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[$(EXTRAS)]"
 	touch $(STAMP)
 
-install: $(STAMP)
+# The redaction engine compiled with mypyc (about a third faster; see docs/redaction.md), rebuilt
+# whenever one of its sources changes. Without a C compiler the engine runs interpreted.
+REDACTION := src/memory_machines/redaction
+NATIVE := $(REDACTION)/_native/FINGERPRINT
+$(NATIVE): $(STAMP) $(wildcard $(REDACTION)/*.py)
+	$(BIN)/python -m memory_machines.redaction.build --if-possible
 
-run: $(STAMP)
+native: $(NATIVE)
+
+install: $(STAMP) $(NATIVE)
+
+run: install
 	$(BIN)/memory-machines serve --host 127.0.0.1 --port 8080
 
-test: $(STAMP)
+test: install
 	$(BIN)/pytest
 
-test-unit: $(STAMP)
+test-unit: install
 	$(BIN)/pytest -m "not integration"
 
 lint: $(STAMP)
@@ -35,13 +44,13 @@ format: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-bench: $(STAMP)
+bench: install
 	$(BIN)/python -m benchmarks.run
 
-bench-redaction: $(STAMP)
+bench-redaction: install
 	$(BIN)/memory-machines bench-redaction
 
 include deploy/cloudrun.mk
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache $(REDACTION)/_native

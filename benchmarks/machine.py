@@ -9,6 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from memory_machines.redaction import BUILD as REDACTION_BUILD
+
 
 def _cpu_model() -> str:
     try:
@@ -94,6 +96,7 @@ def describe(wrk: str | None = None) -> dict[str, str]:
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
+        "redaction engine": REDACTION_BUILD,
         "load generator": _wrk_version(wrk),
         "python reference loop": f"{python_reference_ms():.0f} ms (1M iterations; lower is faster)",
     }

@@ -27,7 +27,7 @@ from benchmarks.redaction.corpus import corpus, read_jsonl
 from benchmarks.redaction.records import Record
 from benchmarks.redaction.scoring import OVERALL, Score, score_record
 from benchmarks.report import Row, Target, fmt_target
-from memory_machines.redaction import Redactor
+from memory_machines.redaction import BUILD, Redactor
 from memory_machines.redaction.kinds import PRECEDENCE
 
 OURS, ORIGINAL, PRESIDIO = "memory-machines", "original", "presidio"
@@ -129,6 +129,7 @@ def run(records: Sequence[Record], with_presidio: bool, min_seconds: float) -> d
             "cpus": os.cpu_count(),
             "processor": platform.processor() or platform.machine(),
             "python_reference_ms": round(python_reference_ms(), 1),
+            "engine_build": BUILD,
         },
         "corpus": {
             "records": len(records),
@@ -213,6 +214,7 @@ def format_report(report: dict[str, Any]) -> str:
         f"machine: {report['machine']['cpus']} cpus, {report['machine']['processor']}, "
         f"Python {report['machine']['python']}, Python reference loop "
         f"{report['machine']['python_reference_ms']:.0f} ms (lower is faster)",
+        f"memory-machines engine: {report['machine']['engine_build']}",
     ]
     if report["note"]:
         lines.append(report["note"])

@@ -14,6 +14,7 @@ from memory_machines.backends import build_queue, build_store
 from memory_machines.metrics import Metrics
 from memory_machines.processing import Processor
 from memory_machines.queue.base import Queue
+from memory_machines.redaction import BUILD as REDACTION_BUILD
 from memory_machines.redaction import Redactor
 from memory_machines.retry import RetryPolicy
 from memory_machines.settings import Settings
@@ -85,6 +86,7 @@ class Service:
                 "queue": self.settings.queue,
                 "store": self.settings.store,
                 "worker": self.worker is not None,
+                "redaction": REDACTION_BUILD,
             },
         )
 

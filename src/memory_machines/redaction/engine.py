@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
+from mypy_extensions import mypyc_attr
+
 from memory_machines.redaction.kinds import ALL_KINDS, RANK, marker
 from memory_machines.redaction.plan import Span, build_plan
 
@@ -54,6 +56,7 @@ def merge(spans: list[Span]) -> list[Span]:
     return merged
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # compiled (native.py), still subclassable
 class Redactor:
     """Replace PII and secrets in log text with `[REDACTED]` (or `[REDACTED:KIND]`)."""
 

@@ -1,0 +1,68 @@
+"""Choosing the engine's optional compiled build: its modules turned into C extensions by mypyc.
+
+The same source, compiled, redacts about a third faster (docs/redaction.md). The extensions
+live in `_native/` beside the sources, with a fingerprint of the sources they were built from.
+The package puts that directory first on its import path only when the fingerprint matches,
+so an edited source is never shadowed by an old build: it runs interpreted until it is built
+again (`make native`, which runs `build.py`). Without a C compiler nothing is built and
+everything runs interpreted, with the same results.
+
+`MM_REDACTION_BUILD=interpreted` in the environment keeps the compiled build out (it is read
+when the package is imported, since it decides which code is loaded; it changes no result).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from pathlib import Path
+
+# What is compiled: the engine and everything it calls per text. Not this module, the package
+# `__init__` (which chooses the build), the build itself or the command-line tools.
+MODULES = (
+    "kinds",
+    "detectors",
+    "validators",
+    "numbers",
+    "tokens",
+    "emails",
+    "assignments",
+    "plan",
+    "engine",
+)
+PACKAGE_DIR = Path(__file__).parent
+NATIVE = "_native"
+FINGERPRINT = "FINGERPRINT"
+# The one shared library mypyc makes for the modules, named inside the package.
+GROUP = "memory_machines.redaction._engine"
+ENVIRONMENT = "MM_REDACTION_BUILD"
+COMPILED, INTERPRETED = "compiled", "interpreted"
+OUT_OF_DATE = "interpreted (the compiled build is out of date)"
+
+
+def fingerprint(package_dir: Path) -> str:
+    """SHA-256 of the compiled modules' sources and the interpreter they were built for."""
+    digest = hashlib.sha256(sys.implementation.cache_tag.encode())
+    for name in MODULES:
+        digest.update(name.encode() + b"\0" + (package_dir / f"{name}.py").read_bytes())
+    return digest.hexdigest()
+
+
+def select(package_path: list[str], package_dir: Path = PACKAGE_DIR) -> str:
+    """Put the compiled build first on `package_path` if it matches the sources; say which runs."""
+    native = package_dir / NATIVE
+    if os.environ.get(ENVIRONMENT, "").strip().lower() == INTERPRETED:
+        return INTERPRETED
+    try:
+        built_from = (native / FINGERPRINT).read_text().strip()
+    except OSError:  # never built (or not readable): nothing to choose
+        return INTERPRETED
+    try:
+        current = fingerprint(package_dir)
+    except OSError:  # sources missing: nothing to compare with, so nothing is trusted
+        return OUT_OF_DATE
+    if built_from != current:
+        return OUT_OF_DATE
+    package_path.insert(0, str(native))
+    return COMPILED
