@@ -94,6 +94,18 @@ def test_dockerfile_builds_a_wheel_in_a_builder_stage_and_ships_only_the_venv(
     assert not any("src" in c.split() for c in copies), "the runtime gets the venv, not sources"
 
 
+def test_dockerfile_compiles_the_redaction_engine_in_the_builder_and_checks_it(
+    dockerfile: list[tuple[str, str]],
+) -> None:
+    all_stages = stages(dockerfile)
+    build_steps = " ".join(rest for keyword, rest in all_stages[0] if keyword == "RUN")
+    assert "gcc" in build_steps
+    assert "/opt/venv/bin/python -m memory_machines.redaction.build" in build_steps
+    assert "r.BUILD == 'compiled'" in build_steps, "a failed compile must fail the image build"
+    runtime_steps = " ".join(rest for keyword, rest in all_stages[-1] if keyword == "RUN")
+    assert "gcc" not in runtime_steps and "mypy" not in runtime_steps
+
+
 def test_dockerfile_runtime_is_python_311_slim(dockerfile: list[tuple[str, str]]) -> None:
     args = dict(
         rest.split("=", 1) for keyword, rest in dockerfile if keyword == "ARG" and "=" in rest
