@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -106,6 +107,39 @@ def test_a_subclass_of_the_compiled_redactor_works() -> None:
 
     assert Counting().redact("call 555-0199").text == "call [REDACTED]"
     assert Counting.calls == 1
+
+
+def test_a_build_that_does_not_load_leaves_the_engine_interpreted(tmp_path: Path) -> None:
+    """A damaged build (or one made for another system) must not keep the service from starting."""
+    _require_compiled()
+    source = ROOT / "src" / "memory_machines"
+    shutil.copytree(
+        source, tmp_path / "memory_machines", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    engine = (
+        tmp_path
+        / "memory_machines"
+        / "redaction"
+        / NATIVE
+        / Path(engine_module.__file__ or "").name
+    )
+    engine.write_bytes(b"not a shared library")
+    probe = (
+        "import memory_machines.redaction as r, memory_machines.redaction.engine as e; "
+        "print(r.BUILD); print(e.__file__); print(r.Redactor().redact('call 555-0199').text)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        timeout=60,
+    )
+    build, loaded, redacted = done.stdout.splitlines()
+    assert build.startswith("interpreted (the compiled build did not load:")
+    assert loaded == str(tmp_path / "memory_machines" / "redaction" / "engine.py")
+    assert redacted == "call [REDACTED]"
 
 
 # --- choosing a build, on a package made up in a temporary directory ---------------------------

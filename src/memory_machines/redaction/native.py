@@ -39,6 +39,7 @@ GROUP = "memory_machines.redaction._engine"
 ENVIRONMENT = "MM_REDACTION_BUILD"
 COMPILED, INTERPRETED = "compiled", "interpreted"
 OUT_OF_DATE = "interpreted (the compiled build is out of date)"
+_PACKAGE = "memory_machines.redaction"
 
 
 def fingerprint(package_dir: Path) -> str:
@@ -66,3 +67,14 @@ def select(package_path: list[str], package_dir: Path = PACKAGE_DIR) -> str:
         return OUT_OF_DATE
     package_path.insert(0, str(native))
     return COMPILED
+
+
+def fall_back(package_path: list[str], error: ImportError, package_dir: Path = PACKAGE_DIR) -> str:
+    """Take a compiled build that failed to load (made for another system, damaged) back off
+    `package_path`, and forget what of it did load: the engine then loads interpreted, instead
+    of the service failing to start over an optional speed-up."""
+    native = str(package_dir / NATIVE)
+    package_path[:] = [entry for entry in package_path if entry != native]
+    for name in (*(f"{_PACKAGE}.{module}" for module in MODULES), f"{GROUP}__mypyc"):
+        sys.modules.pop(name, None)
+    return f"interpreted (the compiled build did not load: {error})"
