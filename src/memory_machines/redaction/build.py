@@ -15,12 +15,14 @@ import tempfile
 from pathlib import Path
 
 from memory_machines.redaction.native import (
+    COMPILED,
     FINGERPRINT,
     GROUP,
     MODULES,
     NATIVE,
     PACKAGE_DIR,
     fingerprint,
+    state,
 )
 
 
@@ -79,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         help="without mypy or a C compiler, say so and exit 0: the engine runs interpreted",
     )
     args = parser.parse_args(argv)
-    if _up_to_date():
+    if state() == COMPILED:
         (PACKAGE_DIR / NATIVE / FINGERPRINT).touch()  # for make: checked against the sources
         print("redaction engine: the compiled build is up to date", file=sys.stderr)
         return 0
@@ -96,14 +98,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"redaction engine compiled into {native}", file=sys.stderr)
     return 0
-
-
-def _up_to_date() -> bool:
-    try:
-        built_from = (PACKAGE_DIR / NATIVE / FINGERPRINT).read_text().strip()
-    except OSError:
-        return False
-    return built_from == fingerprint(PACKAGE_DIR)
 
 
 def _missing_tools() -> str | None:

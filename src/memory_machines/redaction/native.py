@@ -35,11 +35,11 @@ PACKAGE_DIR = Path(__file__).parent
 NATIVE = "_native"
 FINGERPRINT = "FINGERPRINT"
 # The one shared library mypyc makes for the modules, named inside the package.
-GROUP = "memory_machines.redaction._engine"
+_PACKAGE = "memory_machines.redaction"
+GROUP = f"{_PACKAGE}._engine"
 ENVIRONMENT = "MM_REDACTION_BUILD"
 COMPILED, INTERPRETED = "compiled", "interpreted"
 OUT_OF_DATE = "interpreted (the compiled build is out of date)"
-_PACKAGE = "memory_machines.redaction"
 
 
 def fingerprint(package_dir: Path) -> str:
@@ -50,23 +50,27 @@ def fingerprint(package_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def select(package_path: list[str], package_dir: Path = PACKAGE_DIR) -> str:
-    """Put the compiled build first on `package_path` if it matches the sources; say which runs."""
-    native = package_dir / NATIVE
-    if os.environ.get(ENVIRONMENT, "").strip().lower() == INTERPRETED:
-        return INTERPRETED
+def state(package_dir: Path = PACKAGE_DIR) -> str:
+    """COMPILED if a build of these very sources is there, else why the engine runs interpreted."""
     try:
-        built_from = (native / FINGERPRINT).read_text().strip()
-    except OSError:  # never built (or not readable): nothing to choose
+        built_from = (package_dir / NATIVE / FINGERPRINT).read_text().strip()
+    except OSError:  # never built (or not readable)
         return INTERPRETED
     try:
         current = fingerprint(package_dir)
     except OSError:  # sources missing: nothing to compare with, so nothing is trusted
         return OUT_OF_DATE
-    if built_from != current:
-        return OUT_OF_DATE
-    package_path.insert(0, str(native))
-    return COMPILED
+    return COMPILED if built_from == current else OUT_OF_DATE
+
+
+def select(package_path: list[str], package_dir: Path = PACKAGE_DIR) -> str:
+    """Put the compiled build first on `package_path` if it matches the sources; say which runs."""
+    if os.environ.get(ENVIRONMENT, "").strip().lower() == INTERPRETED:
+        return INTERPRETED
+    found = state(package_dir)
+    if found == COMPILED:
+        package_path.insert(0, str(package_dir / NATIVE))
+    return found
 
 
 def fall_back(package_path: list[str], error: ImportError, package_dir: Path = PACKAGE_DIR) -> str:
