@@ -102,7 +102,6 @@ class Message(NamedTuple):
     @classmethod
     def create(
         cls,
-        *,
         tenant_id: str,
         log_id: str,
         text: str,
@@ -111,7 +110,8 @@ class Message(NamedTuple):
         received_at: str | None = None,
     ) -> Message:
         # Straight through ``tuple.__new__``: a named tuple's own ``__new__`` is a Python
-        # function (and by keyword three times dearer still), paid once per NDJSON line.
+        # function (and by keyword three times dearer still), paid once per NDJSON line, which
+        # is also why the NDJSON loop passes these by position.
         return tuple.__new__(
             cls,
             (
