@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[$(EXTRAS)]"
 	touch $(STAMP)
 
-# The redaction engine compiled with mypyc (about a third faster; see docs/redaction.md), rebuilt
+# The redaction engine compiled with mypyc (1.2-1.5x as fast; see docs/redaction.md), rebuilt
 # whenever one of its sources changes. Without a C compiler the engine runs interpreted.
 REDACTION := src/memory_machines/redaction
 NATIVE := $(REDACTION)/_native/FINGERPRINT

@@ -1,6 +1,6 @@
 """Choosing the engine's optional compiled build: its modules turned into C extensions by mypyc.
 
-The same source, compiled, redacts about a third faster (docs/redaction.md). The extensions
+The same source, compiled, redacts 1.2-1.5 times as fast (docs/redaction.md). The extensions
 live in `_native/` beside the sources, with a fingerprint of the sources they were built from.
 The package puts that directory first on its import path only when the fingerprint matches,
 so an edited source is never shadowed by an old build: it runs interpreted until it is built
