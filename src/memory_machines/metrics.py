@@ -15,6 +15,7 @@ from memory_machines.redaction.native import COMPILED
 
 # How this process redacts, for the build_info series: compiled, or interpreted for any reason.
 _REDACTION_LABEL = COMPILED if REDACTION_BUILD == COMPILED else "interpreted"
+
 LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 
 
