@@ -11,10 +11,10 @@ from collections import Counter
 from typing import Any, Literal, NamedTuple
 
 from memory_machines.redaction import BUILD as REDACTION_BUILD
-from memory_machines.redaction.native import COMPILED
+from memory_machines.redaction.native import COMPILED, INTERPRETED
 
 # How this process redacts, for the build_info series: compiled, or interpreted for any reason.
-_REDACTION_LABEL = COMPILED if REDACTION_BUILD == COMPILED else "interpreted"
+_REDACTION_LABEL = COMPILED if REDACTION_BUILD == COMPILED else INTERPRETED
 
 LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 

@@ -39,7 +39,7 @@ _PACKAGE = "memory_machines.redaction"
 GROUP = f"{_PACKAGE}._engine"
 ENVIRONMENT = "MM_REDACTION_BUILD"
 COMPILED, INTERPRETED = "compiled", "interpreted"
-OUT_OF_DATE = "interpreted (the compiled build is out of date)"
+OUT_OF_DATE = f"{INTERPRETED} (the compiled build is out of date)"
 
 
 def fingerprint(package_dir: Path) -> str:
@@ -81,4 +81,4 @@ def fall_back(package_path: list[str], error: ImportError, package_dir: Path = P
     package_path[:] = [entry for entry in package_path if entry != native]
     for name in (*(f"{_PACKAGE}.{module}" for module in MODULES), f"{GROUP}__mypyc"):
         sys.modules.pop(name, None)
-    return f"interpreted (the compiled build did not load: {error})"
+    return f"{INTERPRETED} (the compiled build did not load: {error})"
