@@ -73,6 +73,7 @@ def _run_http(host: str, port: int, with_worker: bool, settings: Settings) -> in
 
     from memory_machines.api import create_app
     from memory_machines.api.server import uvicorn_config
+    from memory_machines.runtime import prepare_collector
 
     config = uvicorn_config(
         create_app(settings, with_worker=with_worker),
@@ -80,15 +81,18 @@ def _run_http(host: str, port: int, with_worker: bool, settings: Settings) -> in
         port,
         graceful_shutdown_s=int(settings.shutdown_grace_seconds) + 5,
     )
+    prepare_collector(settings.gc_young_threshold)
     uvicorn.Server(config).run()
     return 0
 
 
 async def _worker_main(settings: Settings) -> None:
+    from memory_machines.runtime import prepare_collector
     from memory_machines.service import Service
 
     service = Service.build(settings, with_worker=True)
     assert service.worker is not None
+    prepare_collector(settings.gc_young_threshold)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, service.worker.stop)
