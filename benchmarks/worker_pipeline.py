@@ -3,7 +3,8 @@
 The SQLite queue is pre-filled directly through the queue adapter, then a worker built by
 ``Service.build(settings, with_worker=True)`` starts and the clock runs until every message is
 stored. Each measurement is a child process (``python -m benchmarks.worker_pipeline``) on
-uvloop, as under ``memory-machines serve``, so nothing of the harness shares its interpreter.
+uvloop, with the garbage collector set up as a server process sets it up, so nothing of the
+harness shares its interpreter.
 
 * sleep 0: messages per second, i.e. the worker's own cost per message (claim, duplicate
   check, redaction, store + ack in one transaction); once with ordered log_ids and once with
@@ -74,6 +75,7 @@ async def drain(
     data_dir: Path, messages: int, concurrency: int, seconds_per_char: float
 ) -> dict[str, Any]:
     """Start a worker on the filled queue and follow it until ``messages`` are stored."""
+    from memory_machines.runtime import prepare_collector
     from memory_machines.service import Service
     from memory_machines.settings import Settings
 
@@ -84,6 +86,7 @@ async def drain(
         work_seconds_per_char=seconds_per_char,
     )
     service = Service.build(settings, with_worker=True)
+    prepare_collector(settings.gc_young_threshold)  # as `memory-machines worker` does
     metrics = service.metrics
     timeout_s = 60 + messages / 500 + 3 * seconds_per_char * 300 * messages / concurrency
     series: list[tuple[float, int]] = []
