@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import time
 from pathlib import Path
@@ -14,7 +15,10 @@ from hypothesis import strategies as st
 from memory_machines.message import Message
 from memory_machines.queue.sqlite import SqliteQueue
 from memory_machines.sqlite.database import DatabaseUnavailable, SqliteDatabase
-from tests.factories import make_message
+from memory_machines.sqlite.schema import DOCUMENT_COLUMNS
+from memory_machines.store.base import PutResult
+from memory_machines.store.sqlite import SqliteStore, put_document
+from tests.factories import make_document, make_message
 
 
 async def test_settings_make_every_commit_fsync_the_write_ahead_log(tmp_path: Path) -> None:
@@ -259,9 +263,8 @@ async def test_a_statement_padded_with_empty_rows_inserts_only_the_messages(
 def test_document_columns_follow_the_document_fields() -> None:
     """A document binds as its fields in order (redactions encoded): the columns must match."""
     from memory_machines.document import Document
-    from memory_machines.store.sqlite import _COLUMNS
 
-    assert _COLUMNS.replace(" ", "").split(",") == list(Document._fields)
+    assert DOCUMENT_COLUMNS.replace(" ", "").split(",") == list(Document._fields)
 
 
 @pytest.mark.parametrize("variable_limit", [999, 32766])
@@ -286,3 +289,99 @@ async def test_big_batches_go_in_whole_within_the_librarys_variable_limit(
         assert sorted(log_ids) == sorted(m.log_id for m in messages)
     finally:
         await queue.close()
+
+
+# The documents table as an earlier release made it: in the key's order, without rowids.
+_EARLIER_DOCUMENTS = """
+CREATE TABLE processed_logs (
+    tenant_id TEXT NOT NULL, log_id TEXT NOT NULL, source TEXT NOT NULL,
+    original_text TEXT NOT NULL, modified_data TEXT NOT NULL, processed_at TEXT NOT NULL,
+    content_hash TEXT NOT NULL, correlation_id TEXT NOT NULL, received_at TEXT NOT NULL,
+    delivery_attempt INTEGER NOT NULL, processing_ms REAL NOT NULL, redactions TEXT NOT NULL,
+    schema_version TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, log_id)
+) WITHOUT ROWID;
+CREATE INDEX processed_logs_newest ON processed_logs (tenant_id, processed_at DESC, log_id DESC);
+"""
+
+
+def _documents_layout(path: Path) -> tuple[str, list[str]]:
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        table = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'processed_logs'"
+        ).fetchone()[0]
+        indexes = conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'processed_logs' "
+            "AND sql IS NOT NULL ORDER BY name"
+        ).fetchall()
+    return table, [name for (name,) in indexes]
+
+
+async def test_a_new_file_keeps_documents_in_a_rowid_table_under_a_unique_tenant_key(
+    tmp_path: Path,
+) -> None:
+    store = SqliteStore(SqliteDatabase(tmp_path / "mm.db"))
+    await store.start()
+    await store.close()
+    table, indexes = _documents_layout(tmp_path / "mm.db")
+    assert "WITHOUT ROWID" not in table.upper()
+    assert indexes == ["processed_logs_key", "processed_logs_newest"]
+    with contextlib.closing(sqlite3.connect(tmp_path / "mm.db")) as conn:
+        key = conn.execute("PRAGMA index_info(processed_logs_key)").fetchall()
+        unique = conn.execute("PRAGMA index_list(processed_logs)").fetchall()
+    assert [column for _, _, column in key] == ["tenant_id", "log_id"]
+    assert ("processed_logs_key", 1) in [(row[1], row[2]) for row in unique]
+
+
+async def test_an_earlier_releases_documents_move_to_the_rowid_table_once_and_whole(
+    tmp_path: Path,
+) -> None:
+    """Every document, byte for byte and in the order stored; duplicates still detected."""
+    path = tmp_path / "mm.db"
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.executescript(_EARLIER_DOCUMENTS)
+    documents = [
+        make_document(tenant_id=f"t{n % 3}", log_id=f"log-{(n * 7919) % 50:03d}", text=f"x{n}")
+        for n in range(50)
+    ]
+    with contextlib.closing(sqlite3.connect(path)) as conn:  # as the earlier release stored them
+        for document in documents:
+            put_document(conn, document)
+        conn.commit()
+        before = conn.execute(f"SELECT {DOCUMENT_COLUMNS} FROM processed_logs").fetchall()
+
+    for _ in range(2):  # the second opening finds nothing to move
+        store = SqliteStore(SqliteDatabase(path))
+        await store.start()
+        try:
+            assert await store.put(documents[0]) is PutResult.DUPLICATE
+            assert await store.get("t1", "log-033") is not None
+        finally:
+            await store.close()
+        table, indexes = _documents_layout(path)
+        assert "WITHOUT ROWID" not in table.upper()
+        assert indexes == ["processed_logs_key", "processed_logs_newest"]
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            after = conn.execute(
+                f"SELECT {DOCUMENT_COLUMNS} FROM processed_logs ORDER BY rowid"
+            ).fetchall()
+            assert conn.execute(
+                "SELECT count(*) FROM sqlite_master WHERE name LIKE '%rowid%'"
+            ).fetchone() == (0,)
+        assert sorted(after) == sorted(before)
+        assert [row[5] for row in after] == sorted(row[5] for row in before)  # processed_at
+
+
+def test_the_duplicate_check_searches_the_key_index_per_key_and_never_reads_the_table() -> None:
+    """It runs for every claimed batch: a scan would grow with the store."""
+    from memory_machines.sqlite import schema
+    from memory_machines.store.sqlite import _stored_hashes_query
+
+    with contextlib.closing(sqlite3.connect(":memory:", isolation_level=None)) as conn:
+        schema.prepare(conn)
+        plan = [
+            row[3]
+            for row in conn.execute(f"EXPLAIN QUERY PLAN {_stored_hashes_query(3)}", ["t"] * 6)
+        ]
+    assert "SEARCH d USING INDEX processed_logs_key (tenant_id=? AND log_id=?)" in plan
+    assert "SCAN d" not in plan

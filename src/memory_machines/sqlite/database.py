@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from memory_machines.errors import TransientError
-from memory_machines.sqlite.schema import SCHEMA
+from memory_machines.sqlite import schema
 
 T = TypeVar("T")
 WriteFn = Callable[[sqlite3.Connection], Any]
@@ -100,7 +100,7 @@ class SqliteDatabase:
                 return
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = connect(self.path)
-            conn.executescript(SCHEMA)
+            schema.prepare(conn)
             self._writer = threading.Thread(
                 target=self._write_loop, args=(conn,), name="sqlite-writer", daemon=True
             )

@@ -1,4 +1,4 @@
-"""SQLite store: documents in the embedded database, keyed by tenant first.
+"""SQLite store: documents in the embedded database, keyed by tenant first (see ``schema``).
 
 Writes go through the database's group commit (durable on return); ``put`` is a single
 ``INSERT ... ON CONFLICT DO UPDATE ... WHERE content differs`` so a duplicate can never race a
@@ -7,8 +7,10 @@ replace.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Callable, Sequence
+from itertools import chain
 from typing import Any, TypeVar
 
 import orjson
@@ -17,16 +19,13 @@ from memory_machines.document import Document
 from memory_machines.errors import StoreUnavailable
 from memory_machines.settings import Settings
 from memory_machines.sqlite.database import DatabaseUnavailable, SqliteDatabase
+from memory_machines.sqlite.schema import DOCUMENT_COLUMNS
 from memory_machines.store.base import PutResult, Store
 
 T = TypeVar("T")
 
-_COLUMNS = (
-    "tenant_id, log_id, source, original_text, modified_data, processed_at, content_hash, "
-    "correlation_id, received_at, delivery_attempt, processing_ms, redactions, schema_version"
-)
 _UPSERT = f"""
-INSERT INTO processed_logs ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+INSERT INTO processed_logs ({DOCUMENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
 ON CONFLICT (tenant_id, log_id) DO UPDATE SET
     source = excluded.source, original_text = excluded.original_text,
     modified_data = excluded.modified_data, processed_at = excluded.processed_at,
@@ -36,6 +35,20 @@ ON CONFLICT (tenant_id, log_id) DO UPDATE SET
     schema_version = excluded.schema_version
 WHERE processed_logs.content_hash != excluded.content_hash
 """
+
+
+@functools.cache  # one per batch size up to 500
+def _stored_hashes_query(keys: int) -> str:
+    """The stored hash of each of ``keys`` (tenant_id, log_id) pairs, bound in order.
+
+    A join, so that each key is one search of the key index: SQLite does not use an index for
+    ``(tenant_id, log_id) IN (VALUES ...)``, and that form read the whole table per batch."""
+    values = ",".join(["(?,?)"] * keys)
+    return (
+        "SELECT d.tenant_id, d.log_id, d.content_hash "
+        f"FROM (VALUES {values}) AS k JOIN processed_logs AS d "
+        "ON d.tenant_id = k.column1 AND d.log_id = k.column2"
+    )
 
 
 def put_document(conn: sqlite3.Connection, doc: Document) -> PutResult:
@@ -92,7 +105,7 @@ class SqliteStore(Store):
     async def get(self, tenant_id: str, log_id: str) -> Document | None:
         def query(conn: sqlite3.Connection) -> Document | None:
             row = conn.execute(
-                f"SELECT {_COLUMNS} FROM processed_logs WHERE tenant_id = ? AND log_id = ?",
+                f"SELECT {DOCUMENT_COLUMNS} FROM processed_logs WHERE tenant_id = ? AND log_id = ?",
                 (tenant_id, log_id),
             ).fetchone()
             return _row_to_document(row) if row else None
@@ -107,11 +120,8 @@ class SqliteStore(Store):
             found: dict[tuple[str, str], str] = {}
             for start in range(0, len(keys), 500):
                 chunk = keys[start : start + 500]
-                values = ",".join("(?,?)" for _ in chunk)
                 rows = conn.execute(
-                    "SELECT tenant_id, log_id, content_hash FROM processed_logs "
-                    f"WHERE (tenant_id, log_id) IN (VALUES {values})",
-                    [part for key in chunk for part in key],
+                    _stored_hashes_query(len(chunk)), list(chain(*chunk))
                 ).fetchall()
                 found.update({(row[0], row[1]): row[2] for row in rows})
             return found
@@ -124,13 +134,13 @@ class SqliteStore(Store):
         def query(conn: sqlite3.Connection) -> list[Document]:
             if after is None:
                 rows = conn.execute(
-                    f"SELECT {_COLUMNS} FROM processed_logs WHERE tenant_id = ? "
+                    f"SELECT {DOCUMENT_COLUMNS} FROM processed_logs WHERE tenant_id = ? "
                     "ORDER BY processed_at DESC, log_id DESC LIMIT ?",
                     (tenant_id, limit),
                 ).fetchall()
             else:
                 rows = conn.execute(
-                    f"SELECT {_COLUMNS} FROM processed_logs WHERE tenant_id = ? "
+                    f"SELECT {DOCUMENT_COLUMNS} FROM processed_logs WHERE tenant_id = ? "
                     "AND (processed_at, log_id) < (?, ?) "
                     "ORDER BY processed_at DESC, log_id DESC LIMIT ?",
                     (tenant_id, after[0], after[1], limit),
