@@ -8,8 +8,8 @@ harness shares its interpreter.
 
 * sleep 0: messages per second, i.e. the worker's own cost per message (claim, duplicate
   check, redaction, store + ack in one transaction); once with ordered log_ids and once with
-  random ones (UUIDv4, what text/plain ingest assigns), which scatter the documents' writes
-  over the tenant's index.
+  random ones (UUIDv4, what text/plain ingest assigns), which scatter the documents' keys
+  over the tenant's key index.
 * a realistic sleep: ``concurrency`` messages in flight, texts of 100-300 characters so each
   sleeps 1-3 s (mean 2 s); the steady-state rate (after the first cohort, while the queue
   still has a backlog) as a share of the theoretical ``concurrency / mean sleep``.
@@ -224,8 +224,8 @@ def run(ctx: Context) -> list[Row]:
             n / scattered["elapsed_s"],
             "msg/s",
             Target(">=", 5000),
-            f"{n:,} messages in {scattered['elapsed_s']:.2f} s; each document lands in its own "
-            "place of the tenant's index",
+            f"{n:,} messages in {scattered['elapsed_s']:.2f} s; each document's key lands in its "
+            "own place of the tenant's key index",
         ),
         Row(
             STAGE,
