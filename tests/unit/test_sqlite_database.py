@@ -385,3 +385,19 @@ def test_the_duplicate_check_searches_the_key_index_per_key_and_never_reads_the_
         ]
     assert "SEARCH d USING INDEX processed_logs_key (tenant_id=? AND log_id=?)" in plan
     assert "SCAN d" not in plan
+
+
+def test_the_expired_lease_sweep_reads_the_leased_rows_only() -> None:
+    """It runs once a second under load: read through the backlog, it took 150 ms at 500,000."""
+    from memory_machines.queue.sqlite import _SPENT_LEASES
+    from memory_machines.sqlite import schema
+
+    with contextlib.closing(sqlite3.connect(":memory:", isolation_level=None)) as conn:
+        schema.prepare(conn)
+        for statement in ("SELECT 1 FROM", "DELETE FROM"):
+            plan = conn.execute(
+                f"EXPLAIN QUERY PLAN {statement} queue_messages WHERE {_SPENT_LEASES}", (0.0, 5)
+            ).fetchall()
+            assert [row[3] for row in plan] == [
+                "SEARCH queue_messages USING INDEX queue_messages_leased (available_at<?)"
+            ]

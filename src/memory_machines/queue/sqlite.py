@@ -85,6 +85,9 @@ def _statement_sizes(count: int, most: int) -> Iterator[tuple[int, int]]:
 
 
 _DELETE = "DELETE FROM queue_messages WHERE id = ? AND attempts = ?"
+# Leases that ran out on a message's last allowed delivery (now, max_attempts): read through the
+# index of leased rows, so the sweep costs what is in flight, not what is queued.
+_SPENT_LEASES = "available_at <= ? AND lease_owner IS NOT NULL AND attempts >= ?"
 _DEAD_COLUMNS = (
     f"{MESSAGE_COLUMNS}, attempts, last_error, dead_lettered_at, first_enqueued_at, history"
 )
@@ -179,15 +182,16 @@ class SqliteQueue(Queue):
 
     def _dead_letter_expired(self, conn: sqlite3.Connection, now: float) -> None:
         """A message whose last allowed delivery's lease ran out killed its worker each time."""
-        where = "available_at <= ? AND lease_owner IS NOT NULL AND attempts >= ?"
         args = (now, self.max_attempts)
-        if conn.execute(f"SELECT 1 FROM queue_messages WHERE {where} LIMIT 1", args).fetchone():
+        if conn.execute(
+            f"SELECT 1 FROM queue_messages WHERE {_SPENT_LEASES} LIMIT 1", args
+        ).fetchone():
             conn.execute(
                 f"INSERT INTO dead_letters ({_DEAD_COLUMNS}) SELECT {MESSAGE_COLUMNS}, attempts, "
-                f"?, ?, enqueued_at, history FROM queue_messages WHERE {where}",
+                f"?, ?, enqueued_at, history FROM queue_messages WHERE {_SPENT_LEASES}",
                 (_EXPIRED_ERROR, utc_now_iso(), *args),
             )
-            conn.execute(f"DELETE FROM queue_messages WHERE {where}", args)
+            conn.execute(f"DELETE FROM queue_messages WHERE {_SPENT_LEASES}", args)
 
     async def extend(self, deliveries: Sequence[Delivery], lease_s: float) -> None:
         if not deliveries:

