@@ -25,6 +25,7 @@ class Budget:
     fixed_rate_rps: float
     fixed_rate_s: float
     worker_messages: int  # worker pipeline, sleep 0
+    worker_grown: int  # documents already stored, and messages queued beyond those measured
     slow_concurrency: int  # worker pipeline with a realistic sleep
     slow_sleep_s: float
     slow_window_s: float  # steady-state window of the spread-sleep run
@@ -47,6 +48,7 @@ FULL = Budget(
     fixed_rate_rps=1000,
     fixed_rate_s=8,
     worker_messages=20_000,
+    worker_grown=200_000,
     slow_concurrency=1000,
     slow_sleep_s=2.0,
     slow_window_s=10,
@@ -68,6 +70,7 @@ QUICK = Budget(
     fixed_rate_rps=1000,
     fixed_rate_s=5,
     worker_messages=5000,
+    worker_grown=50_000,
     slow_concurrency=1000,
     slow_sleep_s=2.0,
     slow_window_s=4,
@@ -90,6 +93,7 @@ SMOKE = Budget(
     fixed_rate_rps=200,
     fixed_rate_s=1,
     worker_messages=300,
+    worker_grown=1000,
     slow_concurrency=50,
     slow_sleep_s=0.3,
     slow_window_s=1,
