@@ -35,6 +35,7 @@ EXPECTED_ROWS = [
     ("2 ingest NDJSON", "batches of 1,000"),
     ("3 worker pipeline", "sleep 0: queue to stored document"),
     ("3 worker pipeline", "sleep 0, random log_ids (UUIDv4): queue to stored document"),
+    ("3 worker pipeline", "sleep 0, 1,000 documents stored and 1,000 more messages queued"),
     ("3 worker pipeline", "sleep 0.15-0.45 s"),
     ("3 worker pipeline", "sleep 0.3 s, all 50 in lockstep"),
     ("4 end to end", "records acknowledged"),
