@@ -84,7 +84,19 @@ new_uuid4 = RandomUuids()
 
 
 def new_log_id() -> str:
-    return new_uuid4()
+    """A time-ordered UUID (version 7, RFC 9562): the millisecond it was made, then random bits.
+
+    Log ids the server assigns sort by arrival, so their documents are added at the end of the
+    store's key index; random ones land each on a page of their own, which a store of hundreds
+    of thousands of documents pays for in every commit."""
+    return _uuid7_prefix(time.time_ns() // 1_000_000) + new_uuid4()[15:]
+
+
+@functools.lru_cache(maxsize=4)
+def _uuid7_prefix(millis: int) -> str:
+    """The timestamp and version digit of a version 7 UUID, formatted once a millisecond."""
+    digits = f"{millis:012x}"
+    return f"{digits[:8]}-{digits[8:]}-7"
 
 
 class Message(NamedTuple):

@@ -14,7 +14,7 @@ async def test_plain_text_is_accepted_under_a_generated_uuid_log_id(api: Api) ->
     data = assert_accepted(await api.post_text("disk full on /var", tenant="acme"))
 
     assert set(data) == {"status", "log_id", "correlation_id"}
-    assert uuid.UUID(data["log_id"]).version == 4
+    assert uuid.UUID(data["log_id"]).version == 7  # time-ordered: see new_log_id
 
 
 async def test_each_text_upload_gets_its_own_log_id(api: Api) -> None:
