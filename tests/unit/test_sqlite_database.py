@@ -334,7 +334,7 @@ async def test_a_new_file_keeps_documents_in_a_rowid_table_under_a_unique_tenant
 
 
 async def test_an_earlier_releases_documents_move_to_the_rowid_table_once_and_whole(
-    tmp_path: Path,
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Every document, byte for byte and in the order stored; duplicates still detected."""
     path = tmp_path / "mm.db"
@@ -350,9 +350,13 @@ async def test_an_earlier_releases_documents_move_to_the_rowid_table_once_and_wh
         conn.commit()
         before = conn.execute(f"SELECT {DOCUMENT_COLUMNS} FROM processed_logs").fetchall()
 
-    for _ in range(2):  # the second opening finds nothing to move
+    for opening in range(2):  # the second opening finds nothing to move
+        caplog.clear()
         store = SqliteStore(SqliteDatabase(path))
-        await store.start()
+        with caplog.at_level("WARNING", logger="memory_machines.sqlite.schema"):
+            await store.start()
+        moved = [r.getMessage() for r in caplog.records if "rowid table" in r.getMessage()]
+        assert moved == (["moving 50 stored documents to the rowid table, once"], [])[opening]
         try:
             assert await store.put(documents[0]) is PutResult.DUPLICATE
             assert await store.get("t1", "log-033") is not None
