@@ -5,7 +5,7 @@ and listing is a range scan inside one tenant's partition of the index.
 
 The documents themselves sit in a rowid table, in the order they were stored, and only the
 narrow key index takes each log_id in its place. An earlier release kept them in the key's
-order (``WITHOUT ROWID``): random log_ids (UUIDs, what text ingest assigns) then landed each
+order (``WITHOUT ROWID``): random log_ids (UUIDv4, as many clients send) then landed each
 document, text and all, on its own page of the table, and every commit rewrote hundreds of
 16 KiB pages; the worker stored 4,200-4,600 documents a second that way against 6,600-6,800
 now, ordered log_ids 2-5% faster too. `prepare` moves such a file's documents over once.
