@@ -405,3 +405,50 @@ def test_the_expired_lease_sweep_reads_the_leased_rows_only() -> None:
             assert [row[3] for row in plan] == [
                 "SEARCH queue_messages USING INDEX queue_messages_leased (available_at<?)"
             ]
+
+
+def test_two_openers_of_an_earlier_releases_file_move_its_documents_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As an API and a worker process starting together: SQLite's write lock lets one move
+    the documents; the other, waiting on it, then finds the new table and moves nothing."""
+    import threading
+
+    from memory_machines.sqlite import schema
+    from memory_machines.sqlite.database import connect
+
+    path = tmp_path / "mm.db"
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.executescript(_EARLIER_DOCUMENTS)
+        for n in range(2000):
+            put_document(conn, make_document(log_id=f"log-{n:05d}", text=f"text {n}"))
+        conn.commit()
+
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def open_file() -> None:
+        conn = connect(path)
+        try:
+            start.wait()
+            schema.prepare(conn)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            conn.close()
+
+    with caplog.at_level("WARNING", logger="memory_machines.sqlite.schema"):
+        openers = [threading.Thread(target=open_file) for _ in range(2)]
+        for opener in openers:
+            opener.start()
+        for opener in openers:
+            opener.join(timeout=60)
+    assert errors == []
+    assert [r.getMessage() for r in caplog.records if "rowid table" in r.getMessage()] == [
+        "moving 2000 stored documents to the rowid table, once"
+    ]
+    table, indexes = _documents_layout(path)
+    assert "WITHOUT ROWID" not in table.upper()
+    assert indexes == ["processed_logs_key", "processed_logs_newest"]
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("SELECT count(*) FROM processed_logs").fetchone() == (2000,)
