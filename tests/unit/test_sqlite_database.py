@@ -376,17 +376,20 @@ async def test_an_earlier_releases_documents_move_to_the_rowid_table_once_and_wh
         assert [row[5] for row in after] == sorted(row[5] for row in before)  # processed_at
 
 
-def test_the_duplicate_check_searches_the_key_index_per_key_and_never_reads_the_table() -> None:
-    """It runs for every claimed batch: a scan would grow with the store."""
+def _query_plan(sql: str, params: list[object]) -> list[str]:
+    """The steps SQLite plans for `sql` on the schema as the service creates it."""
     from memory_machines.sqlite import schema
-    from memory_machines.store.sqlite import _stored_hashes_query
 
     with contextlib.closing(sqlite3.connect(":memory:", isolation_level=None)) as conn:
         schema.prepare(conn)
-        plan = [
-            row[3]
-            for row in conn.execute(f"EXPLAIN QUERY PLAN {_stored_hashes_query(3)}", ["t"] * 6)
-        ]
+        return [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+
+
+def test_the_duplicate_check_searches_the_key_index_per_key_and_never_reads_the_table() -> None:
+    """It runs for every claimed batch: a scan would grow with the store."""
+    from memory_machines.store.sqlite import _stored_hashes_query
+
+    plan = _query_plan(_stored_hashes_query(3), ["t"] * 6)
     assert "SEARCH d USING INDEX processed_logs_key (tenant_id=? AND log_id=?)" in plan
     assert "SCAN d" not in plan
 
@@ -394,17 +397,10 @@ def test_the_duplicate_check_searches_the_key_index_per_key_and_never_reads_the_
 def test_the_expired_lease_sweep_reads_the_leased_rows_only() -> None:
     """It runs once a second under load: read through the backlog, it took 150 ms at 500,000."""
     from memory_machines.queue.sqlite import _SPENT_LEASES
-    from memory_machines.sqlite import schema
 
-    with contextlib.closing(sqlite3.connect(":memory:", isolation_level=None)) as conn:
-        schema.prepare(conn)
-        for statement in ("SELECT 1 FROM", "DELETE FROM"):
-            plan = conn.execute(
-                f"EXPLAIN QUERY PLAN {statement} queue_messages WHERE {_SPENT_LEASES}", (0.0, 5)
-            ).fetchall()
-            assert [row[3] for row in plan] == [
-                "SEARCH queue_messages USING INDEX queue_messages_leased (available_at<?)"
-            ]
+    for statement in ("SELECT 1 FROM", "DELETE FROM"):
+        plan = _query_plan(f"{statement} queue_messages WHERE {_SPENT_LEASES}", [0.0, 5])
+        assert plan == ["SEARCH queue_messages USING INDEX queue_messages_leased (available_at<?)"]
 
 
 def test_two_openers_of_an_earlier_releases_file_move_its_documents_once(
