@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from memory_machines.redaction import BUILD as REDACTION_BUILD
 
@@ -50,16 +51,21 @@ def load_average() -> float:
         return 0.0
 
 
-CpuTimes = tuple[int, int]  # (stolen, total) jiffies of all CPUs since boot
+class CpuTimes(NamedTuple):
+    """Jiffies of all CPUs since boot, from /proc/stat (all 0 elsewhere)."""
+
+    stolen: int  # given by the hypervisor to other machines
+    idle: int  # idle or waiting for I/O
+    total: int
 
 
 def cpu_times() -> CpuTimes:
-    """CPU time stolen by the hypervisor and all CPU time, from /proc/stat ((0, 0) elsewhere)."""
     try:
         values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
     except (OSError, ValueError):
-        return 0, 0
-    return (values[7] if len(values) == 8 else 0), sum(values)
+        return CpuTimes(0, 0, 0)
+    stolen = values[7] if len(values) == 8 else 0
+    return CpuTimes(stolen, sum(values[3:5]), sum(values))
 
 
 def steal_percent(before: CpuTimes, after: CpuTimes) -> float:
@@ -68,8 +74,25 @@ def steal_percent(before: CpuTimes, after: CpuTimes) -> float:
     A virtual machine whose host is busy loses cycles without any process here using them:
     every figure then reads low, and runs a minute apart differ by more than the changes
     being measured."""
-    total = after[1] - before[1]
-    return 100 * (after[0] - before[0]) / total if total > 0 else 0.0
+    total = after.total - before.total
+    return 100 * (after.stolen - before.stolen) / total if total > 0 else 0.0
+
+
+def busy_percent(before: CpuTimes, after: CpuTimes) -> float:
+    """The share of CPU time between two readings that processes of this machine used.
+
+    Unlike the load average, which takes minutes to fall back after work has stopped, this says
+    whether other work is running now."""
+    total = after.total - before.total
+    used = total - (after.idle - before.idle) - (after.stolen - before.stolen)
+    return 100 * used / total if total > 0 else 0.0
+
+
+def busy_now(window_s: float = 1.0) -> float:
+    """busy_percent over the next ``window_s``."""
+    before = cpu_times()
+    time.sleep(window_s)
+    return busy_percent(before, cpu_times())
 
 
 def python_reference_ms() -> float:

@@ -37,7 +37,7 @@ STAGES: dict[str, tuple[str, Callable[[Context], list[Row]]]] = {
 }
 
 
-BUSY_LOAD = 0.7  # a 1-minute load average above this at the start: other work is running
+BUSY_PERCENT = 10.0  # CPUs busier than this in the second before the start: other work runs
 STEAL_WARNING_PERCENT = 2.0  # hypervisor steal above this: the host is busy, figures read low
 
 
@@ -102,10 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     command = shlex.join(["python", "-m", "benchmarks.run", *(argv or sys.argv[1:])])
     started = datetime.now(UTC)
     start_load = machine.load_average()
-    if start_load > BUSY_LOAD:
+    start_busy = machine.busy_now()
+    if start_busy > BUSY_PERCENT:
         ctx.log(
-            f"WARNING: load average {start_load:.2f} before the first stage: other work is "
-            "running on this machine and the numbers will read low"
+            f"WARNING: the CPUs were {start_busy:.0f}% busy before the first stage: other work "
+            "is running on this machine and the numbers will read low"
         )
     rows: list[Row] = []
     profiles: dict[str, Summary] = {}
@@ -127,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     described = {
         **machine.describe(ctx.wrk),
         "load average at start": f"{start_load:.2f}",
+        "CPUs busy in the second before the start": f"{start_busy:.0f}%",
         "CPU time taken by the hypervisor": f"{steal:.1f}% during the run",
     }
     print(text_table(rows))

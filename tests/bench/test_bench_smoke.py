@@ -15,6 +15,7 @@ import pytest
 from benchmarks import loadgen, machine
 from benchmarks.context import SMOKE, Context
 from benchmarks.docs import BEGIN, END, write_results
+from benchmarks.machine import CpuTimes
 from benchmarks.profile import summarise
 from benchmarks.report import Row, Target, markdown_table, text_table
 from benchmarks.server import Server
@@ -54,10 +55,21 @@ def test_a_row_passes_or_misses_its_target_and_errors_without_a_value() -> None:
 
 
 def test_steal_is_the_share_of_cpu_time_the_hypervisor_took() -> None:
-    assert machine.steal_percent((10, 1_000), (30, 2_000)) == pytest.approx(2.0)
-    assert machine.steal_percent((0, 0), (0, 0)) == 0.0  # no /proc/stat: nothing to report
-    stolen, total = machine.cpu_times()
-    assert 0 <= stolen <= total and total > 0  # Linux: read from /proc/stat
+    before, after = CpuTimes(10, 500, 1_000), CpuTimes(30, 900, 2_000)
+    assert machine.steal_percent(before, after) == pytest.approx(2.0)
+    nothing = CpuTimes(0, 0, 0)  # no /proc/stat: nothing to report
+    assert machine.steal_percent(nothing, nothing) == 0.0
+    stolen, idle, total = machine.cpu_times()
+    assert 0 <= stolen <= total and 0 <= idle <= total and total > 0  # Linux: /proc/stat
+
+
+def test_busy_is_the_share_of_cpu_time_neither_idle_nor_stolen() -> None:
+    """400 of 1,000 jiffies idle and 20 stolen: processes here used the other 58%."""
+    assert machine.busy_percent(CpuTimes(10, 500, 1_000), CpuTimes(30, 900, 2_000)) == (
+        pytest.approx(58.0)
+    )
+    assert machine.busy_percent(CpuTimes(0, 0, 0), CpuTimes(0, 0, 0)) == 0.0
+    assert 0.0 <= machine.busy_now(0.05) <= 100.0
 
 
 def test_tables_show_value_target_and_verdict() -> None:
