@@ -44,7 +44,8 @@ def _wrk_version(wrk: str | None) -> str:
 
 
 def load_average() -> float:
-    """The 1-minute load average: other work on the machine skews every number here."""
+    """The 1-minute load average, recorded beside a run. It stays up for minutes after work has
+    stopped: `busy_now` says whether other work is running."""
     try:
         return float(Path("/proc/loadavg").read_text().split()[0])
     except (OSError, ValueError, IndexError):
