@@ -76,7 +76,7 @@ class RandomUuids:
         block = os.urandom(16 * 256).hex()
         self._ids.extend(
             f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
-            for h in (block[at : at + 32] for at in range(0, len(block), 32))
+            for h in [block[at : at + 32] for at in range(0, len(block), 32)]
         )
 
 

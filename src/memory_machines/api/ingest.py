@@ -5,6 +5,7 @@ Pure functions of (body, headers, limits): no I/O, so the whole contract is unit
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from typing import Any
@@ -57,20 +58,21 @@ _decode_plain = msgspec.json.Decoder(PlainRecord).decode_lines
 
 
 def record_to_message(
-    record: Any,
+    record: object,
     correlation_id: str,
     limits: Limits,
     source: Source = "json_upload",
     received_at: str | None = None,
 ) -> Message:
     """Validate one decoded JSON record ``{"tenant_id", "log_id", "text"}``."""
-    return plain_to_message(
-        plain_record(record), correlation_id, limits, source, received_at or utc_now_iso(), None
+    tenant_id, log_id, text = record_fields(record)
+    return fields_to_message(
+        tenant_id, log_id, text, correlation_id, limits, source, received_at or utc_now_iso(), None
     )
 
 
-def plain_record(record: Any) -> PlainRecord:
-    """The three fields of a decoded JSON value; their types are checked with their values."""
+def record_fields(record: object) -> tuple[object, object, object]:
+    """The three fields of a decoded JSON value, of any type yet: each is checked with its value."""
     if not isinstance(record, dict):
         raise InvalidJson("body must be a JSON object")
     tenant_id = record.get("tenant_id")
@@ -79,11 +81,13 @@ def plain_record(record: Any) -> PlainRecord:
     if tenant_id is None or log_id is None or text is None:
         missing = "tenant_id" if tenant_id is None else "log_id" if log_id is None else "text"
         raise ValidationError(f"{missing} is required")
-    return PlainRecord(tenant_id, log_id, text)
+    return tenant_id, log_id, text
 
 
-def plain_to_message(
-    record: PlainRecord,
+def fields_to_message(
+    tenant_id: object,
+    log_id: object,
+    text: object,
     correlation_id: str,
     limits: Limits,
     source: Source,
@@ -92,12 +96,14 @@ def plain_to_message(
 ) -> Message:
     """Check the fields and build the message. Runs once per NDJSON line, so its arguments are
     positional; ``valid_tenant``, a tenant id already validated (the previous line's), is not
-    checked again."""
-    tenant_id = record.tenant_id
+    checked again. The fields are typed as what they may be, any JSON value, not as what they
+    must be: the compiled build (see `memory_machines.compiled`) enforces annotations."""
     return Message.create(
-        tenant_id if tenant_id == valid_tenant else validate_id("tenant_id", tenant_id),
-        validate_id("log_id", record.log_id),
-        check_text(record.text, limits),
+        valid_tenant
+        if valid_tenant is not None and tenant_id == valid_tenant
+        else validate_id("tenant_id", tenant_id),
+        validate_id("log_id", log_id),
+        check_text(text, limits),
         source,
         correlation_id,
         received_at,
@@ -183,16 +189,23 @@ def parse_ndjson(body: bytes, correlation_id: str, limits: Limits, at_once: bool
     if not numbers:
         raise ValidationError("batch is empty")
     decoded = decode_plain_lines(body, lines, len(numbers)) if at_once else None
-    records: list[Any] = [lines[n - 1] for n in numbers] if decoded is None else decoded
+    records: Sequence[PlainRecord | bytes] = (
+        [lines[n - 1] for n in numbers] if decoded is None else decoded
+    )
     batch = Batch(messages=[], items=[])
     received_at = utc_now_iso()  # one moment for the whole batch: it arrived at once
     tenant_id = None  # the last line's, validated: the lines of a batch mostly share one
     for number, record in zip(numbers, records, strict=True):
         try:
-            if type(record) is bytes:  # not decoded yet: this line is read on its own
-                record = plain_record(load_json(record, "line"))
-            message = plain_to_message(
-                record, correlation_id, limits, "json_upload", received_at, tenant_id
+            tenant: object
+            log: object
+            text: object
+            if isinstance(record, PlainRecord):
+                tenant, log, text = record.tenant_id, record.log_id, record.text
+            else:  # not decoded yet: this line is read on its own
+                tenant, log, text = record_fields(load_json(record, "line"))
+            message = fields_to_message(
+                tenant, log, text, correlation_id, limits, "json_upload", received_at, tenant_id
             )
         except MemoryMachinesError as exc:
             batch.items.append(
