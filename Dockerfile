@@ -21,8 +21,8 @@ WORKDIR /build
 COPY pyproject.toml README.md ./
 COPY src ./src
 
-# A C compiler, for the compiled redaction engine (builder only: the runtime
-# stage gets the compiled modules, not the compiler).
+# A C compiler, for the compiled builds (builder only: the runtime stage gets
+# the compiled modules, not the compiler).
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends gcc libc6-dev \
@@ -35,11 +35,12 @@ RUN python -m pip wheel --no-deps --wheel-dir /build/dist . \
  && /opt/venv/bin/pip install "$(find /build/dist -name 'memory_machines-*.whl')[gcp]" \
  && /opt/venv/bin/memory-machines --help > /dev/null
 
-# Compile the redaction engine inside the installed package (docs/redaction.md).
-# mypy, which compiles it, stays in /build: the runtime image does not need it.
+# Compile the redaction engine and the request path inside the installed package
+# (src/memory_machines/native.py). mypy, which compiles them, stays in /build:
+# the runtime image does not need it.
 RUN python -m pip install --target /build/mypyc "mypy>=1.10,<2" "setuptools>=68" \
- && PYTHONPATH=/build/mypyc /opt/venv/bin/python -m memory_machines.redaction.build \
- && /opt/venv/bin/python -c "import memory_machines.redaction as r; assert r.BUILD == 'compiled', r.BUILD"
+ && PYTHONPATH=/build/mypyc /opt/venv/bin/python -m memory_machines.build \
+ && /opt/venv/bin/python -c "import memory_machines as m; assert set(m.BUILDS.values()) == {'compiled'}, m.BUILDS"
 
 # ---------------------------------------------------------------- runtime --
 FROM ${PYTHON_IMAGE} AS runtime

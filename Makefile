@@ -13,12 +13,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[$(EXTRAS)]"
 	touch $(STAMP)
 
-# The redaction engine compiled with mypyc (1.2-1.5x as fast; see docs/redaction.md), rebuilt
-# whenever one of its sources changes. Without a C compiler the engine runs interpreted.
-REDACTION := src/memory_machines/redaction
-NATIVE := $(REDACTION)/_native/FINGERPRINT
-$(NATIVE): $(STAMP) $(wildcard $(REDACTION)/*.py)
-	$(BIN)/python -m memory_machines.redaction.build --if-possible
+# The redaction engine and the request path compiled with mypyc (docs/redaction.md,
+# docs/benchmarks.md), rebuilt whenever a source changes: only the parts whose sources changed
+# are compiled again. Without a C compiler everything runs interpreted.
+PACKAGE := src/memory_machines
+NATIVE := $(PACKAGE)/_native/BUILT
+$(NATIVE): $(STAMP) $(wildcard $(PACKAGE)/*.py $(PACKAGE)/*/*.py)
+	$(BIN)/python -m memory_machines.build --if-possible
 
 native: $(NATIVE)
 
@@ -53,4 +54,4 @@ bench-redaction: install
 include deploy/cloudrun.mk
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache $(REDACTION)/_native
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache $(PACKAGE)/_native

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
-from memory_machines.redaction import BUILD as REDACTION_BUILD
+from memory_machines import BUILDS
 
 
 def _cpu_model() -> str:
@@ -120,7 +120,8 @@ def describe(wrk: str | None = None) -> dict[str, str]:
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
-        "redaction engine": REDACTION_BUILD,
+        "redaction engine": BUILDS["redaction"],
+        "request path": BUILDS["request_path"],
         "load generator": _wrk_version(wrk),
         "python reference loop": f"{python_reference_ms():.0f} ms (1M iterations; lower is faster)",
     }

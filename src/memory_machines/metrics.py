@@ -10,11 +10,14 @@ import time
 from collections import Counter
 from typing import Any, Literal, NamedTuple
 
-from memory_machines.redaction import BUILD as REDACTION_BUILD
-from memory_machines.redaction.native import COMPILED, INTERPRETED
+from memory_machines import BUILDS
+from memory_machines.native import COMPILED, INTERPRETED
 
-# How this process redacts, for the build_info series: compiled, or interpreted for any reason.
-_REDACTION_LABEL = COMPILED if REDACTION_BUILD == COMPILED else INTERPRETED
+# How this process runs each compiled unit, for the build_info series: compiled, or
+# interpreted for any reason.
+_BUILD_LABELS = ",".join(
+    f'{unit}="{COMPILED if build == COMPILED else INTERPRETED}"' for unit, build in BUILDS.items()
+)
 
 LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 
@@ -74,15 +77,16 @@ class Metrics:
             "queue_depth": queue_depth,
             "in_flight": self.in_flight,
             "processing_seconds": _histogram_json(self.processing_latency),
-            "redaction_build": REDACTION_BUILD,
+            "redaction_build": BUILDS["redaction"],
+            "request_path_build": BUILDS["request_path"],
             "backend": {stat.name: round(stat.value, 6) for stat in backend},
         }
 
     def to_prometheus(self, queue_depth: int | None, backend: tuple[Stat, ...] = ()) -> str:
         lines = [
-            "# HELP mm_build_info How this process runs: its redaction engine's build.",
+            "# HELP mm_build_info How this process runs: each compiled unit's build.",
             "# TYPE mm_build_info gauge",
-            f'mm_build_info{{redaction="{_REDACTION_LABEL}"}} 1',
+            f"mm_build_info{{{_BUILD_LABELS}}} 1",
             "# HELP mm_requests_total Ingest requests by outcome (accepted or error code).",
             "# TYPE mm_requests_total counter",
         ]

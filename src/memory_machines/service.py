@@ -10,11 +10,11 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
+from memory_machines import BUILDS
 from memory_machines.backends import build_queue, build_store
 from memory_machines.metrics import Metrics
 from memory_machines.processing import Processor
 from memory_machines.queue.base import Queue
-from memory_machines.redaction import BUILD as REDACTION_BUILD
 from memory_machines.redaction import Redactor
 from memory_machines.retry import RetryPolicy
 from memory_machines.settings import Settings
@@ -86,7 +86,8 @@ class Service:
                 "queue": self.settings.queue,
                 "store": self.settings.store,
                 "worker": self.worker is not None,
-                "redaction": REDACTION_BUILD,
+                "redaction": BUILDS["redaction"],
+                "request_path": BUILDS["request_path"],
             },
         )
 

@@ -8,9 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from memory_machines import __version__
+from memory_machines import BUILDS, __version__
 from memory_machines.errors import QueueUnavailable, StoreUnavailable
-from memory_machines.redaction import BUILD
 from tests.api.support import Api, assert_accepted, assert_error, record
 
 # -- /health --------------------------------------------------------------------------------------
@@ -83,7 +82,8 @@ async def test_metrics_are_a_bare_json_object_by_default(api: Api) -> None:
         "processing_seconds",
     ):
         assert key in metrics
-    assert metrics["redaction_build"] == BUILD
+    assert metrics["redaction_build"] == BUILDS["redaction"]
+    assert metrics["request_path_build"] == BUILDS["request_path"]
 
 
 async def test_an_all_rejected_batch_is_counted_under_its_error_code(api: Api) -> None:
@@ -111,9 +111,12 @@ async def test_metrics_are_prometheus_text_when_accept_asks_for_it(api: Api, acc
     assert "# TYPE mm_requests_total counter" in text
     assert 'mm_requests_total{outcome="accepted"} 1' in text
     assert "mm_queue_depth 1" in text
-    label = "compiled" if BUILD == "compiled" else "interpreted"
-    assert f'mm_build_info{{redaction="{label}"}} 1' in text
-    sample = re.compile(r'^[a-z_]+(\{[a-z]+="[^"]*"\})? -?[0-9.e+]+$')
+    labels = ",".join(
+        f'{unit}="{"compiled" if build == "compiled" else "interpreted"}"'
+        for unit, build in BUILDS.items()
+    )
+    assert f"mm_build_info{{{labels}}} 1" in text
+    sample = re.compile(r'^[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?[0-9.e+]+$')
     for line in text.splitlines():
         assert line.startswith("# ") or sample.match(line), line
 

@@ -56,7 +56,9 @@ def merge(spans: list[Span]) -> list[Span]:
     return merged
 
 
-@mypyc_attr(allow_interpreted_subclasses=True)  # compiled (native.py), still subclassable
+@mypyc_attr(
+    allow_interpreted_subclasses=True
+)  # compiled (memory_machines.native), still subclassable
 class Redactor:
     """Replace PII and secrets in log text with `[REDACTED]` (or `[REDACTED:KIND]`)."""
 
