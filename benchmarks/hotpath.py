@@ -1,7 +1,9 @@
 """Profiles of the three hot paths under load: JSON ingest, NDJSON ingest, the worker at sleep 0.
 
 Each is sampled with py-spy; the raw stacks stay in the work directory (``profile-*.txt``,
-collapsed-stack format) and a text summary goes into the report.
+collapsed-stack format) and a text summary goes into the report. py-spy sees no Python frames
+inside compiled code, so the profiled processes run every unit interpreted: the same source,
+each of its functions in view.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from benchmarks import loadgen, worker_pipeline
 from benchmarks.context import Context
 from benchmarks.profile import Summary, profile_command, profile_pid, summarise
 from benchmarks.server import NO_DEPTH_LIMIT, Server, child_env
+from memory_machines.native import INTERPRETED, UNITS
+
+_ALL_INTERPRETED = {unit.environment: INTERPRETED for unit in UNITS}
 
 
 def _server_under_load(
@@ -25,7 +30,8 @@ def _server_under_load(
     budget = dataclasses.replace(ctx.budget, load_s=duration_s + 2, warmup_s=0, repeats=1)
     load_ctx = dataclasses.replace(ctx, budget=budget)
     out = ctx.work_dir / f"profile-{name}.txt"
-    with Server(ctx.new_dir(f"profile-{name}"), role="api", settings=NO_DEPTH_LIMIT) as service:
+    settings = {**NO_DEPTH_LIMIT, **_ALL_INTERPRETED}
+    with Server(ctx.new_dir(f"profile-{name}"), role="api", settings=settings) as service:
         load = threading.Thread(
             target=loadgen.max_throughput,
             args=(load_ctx, service.url, kind, f"prof{name}"),
@@ -44,7 +50,7 @@ def _worker(ctx: Context) -> Summary:
     job = worker_pipeline.Job(max(ctx.budget.worker_messages, 10_000), 1000, 0.0)
     data_dir = ctx.new_dir("profile-worker")
     out = ctx.work_dir / "profile-worker.txt"
-    env = child_env()
+    env = child_env(_ALL_INTERPRETED)
     fill = subprocess.run(
         job.argv(data_dir, "--fill-only"), env=env, capture_output=True, timeout=600, check=False
     )
