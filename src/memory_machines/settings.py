@@ -58,9 +58,10 @@ class Settings(BaseSettings):
     # Runtime, in processes that serve the API: how long a thread may keep the interpreter lock
     # while another waits for it (Python's default is 5 ms). The SQLite writer thread takes it
     # back after every statement, so under load each commit waited behind request parsing:
-    # 0.5 ms measured +40% on NDJSON ingest. A worker-only process keeps Python's default (its
-    # loop measured 5% slower at 0.5 ms).
-    switch_interval_ms: float = Field(0.5, gt=0, le=100)
+    # 0.5 ms measured +40% on NDJSON ingest against 5, and 0.1 ms a further +4-8% on
+    # single-record ingest and +4-5% on NDJSON against 0.5 (docs/benchmarks.md). A worker-only
+    # process keeps Python's default (its loop measured 5% slower at 0.5 ms).
+    switch_interval_ms: float = Field(0.1, gt=0, le=100)
     # Runtime, in every server process: allocations of container objects between two
     # collections of the youngest generation (Python's default is 700). A server holds thousands
     # of short-lived objects in flight (a batch's messages, a worker's tasks), so at 700 the

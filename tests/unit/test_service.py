@@ -16,8 +16,8 @@ from memory_machines.settings import Settings
 from tests.api.support import make_settings
 
 
-def test_the_interpreter_switch_interval_defaults_to_half_a_millisecond() -> None:
-    assert Settings(_env_file=None).switch_interval_ms == 0.5  # type: ignore[call-arg]
+def test_the_interpreter_switch_interval_defaults_to_a_tenth_of_a_millisecond() -> None:
+    assert Settings(_env_file=None).switch_interval_ms == 0.1  # type: ignore[call-arg]
 
 
 async def test_the_api_applies_the_switch_interval_and_a_bare_service_does_not() -> None:
