@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from memory_machines.api.ingest import Batch, Limits, decode_plain_lines, parse_ndjson
+from memory_machines.api.records import PlainRecord
 from memory_machines.errors import MemoryMachinesError
 
 LIMITS = Limits(max_text_chars=200, max_batch_lines=50)
@@ -49,6 +50,15 @@ def test_a_batch_of_plain_records_is_decoded_in_one_call() -> None:
     at_once, line_by_line = _both_ways(body)
     assert at_once == line_by_line
     assert isinstance(at_once, Batch) and at_once.accepted == 5
+
+
+def test_a_plain_record_has_exactly_the_three_fields_and_is_not_tracked() -> None:
+    """The Struct's options hold in the build loaded (a compiled module would drop them)."""
+    config = PlainRecord.__struct_config__
+    assert config.forbid_unknown_fields
+    assert not config.gc
+    body = b'{"tenant_id":"acme","log_id":"a","text":"","level":1e400}'
+    assert decode_plain_lines(body, *_lines_of(body)) is None
 
 
 def test_a_record_split_over_lines_and_two_on_one_line_are_each_line_s_own_error() -> None:

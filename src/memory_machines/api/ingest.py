@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 import orjson
 
+from memory_machines.api.records import PlainRecord, decode_plain
 from memory_machines.errors import (
     InvalidBody,
     InvalidJson,
@@ -38,23 +39,6 @@ def check_text(text: object, limits: Limits) -> str:
     if len(text) > limits.max_text_chars:
         raise PayloadTooLarge(f"text is longer than {limits.max_text_chars} characters")
     return text
-
-
-class PlainRecord(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    """An NDJSON line in the shape nearly every client sends: the three fields, strings, alone.
-
-    Whole batches of such lines are decoded in one call (see `decode_plain_lines`); anything
-    else about a line (another field, another type, not JSON) sends its batch line by line.
-    Not tracked by the garbage collector (three strings make no cycle): a batch makes
-    thousands.
-    """
-
-    tenant_id: str
-    log_id: str
-    text: str
-
-
-_decode_plain = msgspec.json.Decoder(PlainRecord).decode_lines
 
 
 def record_to_message(
@@ -124,7 +108,7 @@ def decode_plain_lines(body: bytes, lines: list[bytes], count: int) -> list[Plai
     if sum(map(bytes.endswith, lines, repeat((b"}", b"}\r")))) != count:
         return None
     try:
-        records = _decode_plain(body)
+        records = decode_plain(body)
     except msgspec.MsgspecError:  # some line is not a PlainRecord: each line gets its own answer
         return None
     return records if len(records) == count else None
