@@ -171,9 +171,7 @@ class CompiledModules:
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> ModuleSpec | None:
         library = self.libraries.get(fullname)
-        return (
-            None if library is None else importlib.util.spec_from_file_location(fullname, library)
-        )
+        return None if library is None else _spec(ExtensionFileLoader(fullname, str(library)))
 
 
 def choose(unit: Unit, finder: CompiledModules, package_dir: Path = PACKAGE_DIR) -> str:

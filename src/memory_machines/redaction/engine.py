@@ -56,9 +56,8 @@ def merge(spans: list[Span]) -> list[Span]:
     return merged
 
 
-@mypyc_attr(
-    allow_interpreted_subclasses=True
-)  # compiled (memory_machines.native), still subclassable
+# Compiled (memory_machines.native), and still subclassable from plain Python.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Redactor:
     """Replace PII and secrets in log text with `[REDACTED]` (or `[REDACTED:KIND]`)."""
 
