@@ -133,12 +133,22 @@ def manifest_text(source_fingerprint: str, files: dict[str, str]) -> str:
     )
 
 
+def read_manifest(path: Path) -> tuple[str, dict[str, str]]:
+    """The sources' fingerprint and {path in the build: digest}, as `manifest_text` wrote them."""
+    built_from, *lines = path.read_text().splitlines()
+    files = {}
+    for line in lines:
+        digest, _, file = line.partition("  ")
+        files[file] = digest
+    return built_from, files
+
+
 def state(unit: Unit, package_dir: Path = PACKAGE_DIR) -> str:
     """COMPILED if a whole build of the sources at hand is there, else why the unit runs
     interpreted (`INTERPRETED` alone: never built)."""
     directory = unit.directory(package_dir)
     try:
-        built_from, *files = (directory / MANIFEST).read_text().splitlines()
+        built_from, files = read_manifest(directory / MANIFEST)
     except (OSError, ValueError):  # never built, not readable, or empty
         return INTERPRETED
     try:
@@ -146,18 +156,17 @@ def state(unit: Unit, package_dir: Path = PACKAGE_DIR) -> str:
             return OUT_OF_DATE
     except OSError:  # sources missing: nothing to compare with, so nothing is trusted
         return OUT_OF_DATE
-    try:
-        for line in files:
-            digest, _, path = line.partition("  ")
-            if file_digest(directory / path) != digest:
-                return DAMAGED
-    except OSError:
-        return DAMAGED
     expected = {
         unit.library(name, package_dir) for name in (*unit.full_names(), unit.shared_library)
     }
-    listed = {directory / line.partition("  ")[2] for line in files}
-    return COMPILED if expected <= listed else DAMAGED
+    if not expected <= {directory / file for file in files}:
+        return DAMAGED
+    try:
+        if any(file_digest(directory / file) != digest for file, digest in files.items()):
+            return DAMAGED
+    except OSError:
+        return DAMAGED
+    return COMPILED
 
 
 class CompiledModules:

@@ -34,6 +34,7 @@ from memory_machines.native import (
     file_digest,
     fingerprint,
     manifest_text,
+    read_manifest,
     state,
 )
 from tests.conftest import skip_or_fail
@@ -137,8 +138,7 @@ def test_a_build_that_does_not_load_leaves_its_unit_interpreted(unit: Unit, tmp_
     shared = unit.library(unit.shared_library, package)
     shared.write_bytes(b"not a shared library")
     manifest = unit.directory(package) / MANIFEST
-    built_from, *lines = manifest.read_text().splitlines()
-    files = {line.partition("  ")[2]: line.partition("  ")[0] for line in lines}
+    built_from, files = read_manifest(manifest)
     files[shared.relative_to(unit.directory(package)).as_posix()] = file_digest(shared)
     manifest.write_text(manifest_text(built_from, files))
     result = _probe(package)

@@ -81,7 +81,7 @@ def fields_to_message(
     """Check the fields and build the message. Runs once per NDJSON line, so its arguments are
     positional; ``valid_tenant``, a tenant id already validated (the previous line's), is not
     checked again. The fields are typed as what they may be, any JSON value, not as what they
-    must be: the compiled build (see `memory_machines.compiled`) enforces annotations."""
+    must be: the compiled build (see `memory_machines.native`) enforces annotations."""
     return Message.create(
         valid_tenant
         if valid_tenant is not None and tenant_id == valid_tenant
